@@ -1,0 +1,337 @@
+/*
+ * cfavro — decode Confluent-framed Avro (Kafka wire format) safely and fast.
+ *
+ * SPDX-License-Identifier: Apache-2.0
+ *
+ * This is the only header FFI users need: it shows no avro-c, curl or jansson
+ * type. The avro-c bridge (avro_value_t output) will live in its own header.
+ *
+ * Conventions used throughout:
+ *   - Every function that can fail returns an int status: CFAVRO_OK (0) or a
+ *     cfavro_status value. Where a `cfavro_error *err` parameter is taken, it
+ *     may be NULL; when non-NULL it is filled on failure (and cleared on
+ *     success).
+ *   - `_new` returns an owned handle to be released with the matching `_free`;
+ *     `_free(NULL)` is a no-op.
+ *   - Pointers returned through `const char **` / `const void **` are borrowed:
+ *     their lifetime is stated per function.
+ *   - Inputs are `(pointer, length)` pairs; no function reads past `len` and
+ *     none requires NUL-terminated input unless it says so.
+ *
+ * Objects and threads:
+ *   - cfavro_config  — a bag of string key/value settings. Not thread-safe;
+ *                      build it in one thread, then hand it to cfavro_client_new
+ *                      (which copies what it needs).
+ *   - cfavro_client  — long-lived and shared: settings, schema sources and the
+ *                      table of compiled schemas. All cfavro_client_* functions
+ *                      are safe to call from any number of threads at once.
+ *   - cfavro_decoder — cheap, one per thread: output buffer, scratch space and
+ *                      output options. A decoder must not be used by two
+ *                      threads at the same time; many decoders share a client.
+ *                      The client must outlive every decoder made from it.
+ */
+#ifndef CFAVRO_H
+#define CFAVRO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(_WIN32) && !defined(CFAVRO_STATIC)
+#  ifdef CFAVRO_BUILDING
+#    define CFAVRO_API __declspec(dllexport)
+#  else
+#    define CFAVRO_API __declspec(dllimport)
+#  endif
+#elif defined(__GNUC__)
+#  define CFAVRO_API __attribute__((visibility("default")))
+#else
+#  define CFAVRO_API
+#endif
+
+/* ------------------------------------------------------------------------ */
+/* Version                                                                   */
+/* ------------------------------------------------------------------------ */
+
+#define CFAVRO_VERSION_MAJOR 0
+#define CFAVRO_VERSION_MINOR 1
+#define CFAVRO_VERSION_PATCH 0
+#define CFAVRO_VERSION_STRING "0.1.0"
+/* MAJOR * 10000 + MINOR * 100 + PATCH: comparable with < and >. */
+#define CFAVRO_VERSION_NUMBER \
+    (CFAVRO_VERSION_MAJOR * 10000 + CFAVRO_VERSION_MINOR * 100 + CFAVRO_VERSION_PATCH)
+
+/* The version of the library actually loaded (may differ from the macros the
+ * caller was compiled with). Static string; thread-safe. */
+CFAVRO_API const char *cfavro_version(void);
+CFAVRO_API unsigned cfavro_version_number(void);
+
+/* ------------------------------------------------------------------------ */
+/* Status codes                                                              */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * Values are stable: grouped by class in blocks of 100, never renumbered; new
+ * codes are only appended inside their class block. The class of any code is
+ * cfavro_status_class(code) == (code / 100) * 100, so callers can branch on
+ * the class and still show the specific code.
+ */
+typedef enum cfavro_status {
+    CFAVRO_OK = 0,
+
+    /* 100: the caller's arguments or environment */
+    CFAVRO_E_ARGUMENT = 100,      /* NULL where a value is needed, bad length, ... */
+    CFAVRO_E_NOMEM = 101,         /* an allocation failed */
+    CFAVRO_E_CONFIG = 102,        /* unknown config key or bad value (message names the key) */
+    CFAVRO_E_IO = 103,            /* reading a local file (e.g. schema directory) failed */
+
+    /* 200: framing (the Confluent wire header) */
+    CFAVRO_E_FRAME = 200,         /* class code */
+    CFAVRO_E_FRAME_SHORT = 201,   /* input shorter than its header */
+    CFAVRO_E_FRAME_MAGIC = 202,   /* unknown magic byte; message says what the bytes look like */
+
+    /* 300: schema lookup */
+    CFAVRO_E_SCHEMA_NOT_FOUND = 300,
+
+    /* 400: schema registry */
+    CFAVRO_E_REGISTRY_AUTH = 400,        /* 401 / 403 */
+    CFAVRO_E_REGISTRY_UNAVAILABLE = 410, /* network, timeout, 408/429/5xx after retries */
+    CFAVRO_E_REGISTRY_PROTOCOL = 420,    /* non-JSON body, missing fields, ... */
+
+    /* 500: schema text */
+    CFAVRO_E_SCHEMA_INVALID = 500,       /* not a valid Avro schema (message says what and where) */
+    CFAVRO_E_SCHEMA_UNSUPPORTED = 501,   /* valid but not Avro (e.g. PROTOBUF) or not supported */
+
+    /* 600: malformed Avro data */
+    CFAVRO_E_DATA = 600,                 /* class code / unspecified malformation */
+    CFAVRO_E_DATA_TRUNCATED = 601,       /* input ended inside a value */
+    CFAVRO_E_DATA_NEGATIVE_LENGTH = 602, /* string/bytes length < 0 */
+    CFAVRO_E_DATA_LENGTH = 603,          /* length or block count beyond the remaining input */
+    CFAVRO_E_DATA_VARINT = 604,          /* varint longer than 5 (int) or 10 (long) bytes */
+    CFAVRO_E_DATA_INT_RANGE = 605,       /* int value outside 32 bits */
+    CFAVRO_E_DATA_BLOCK_COUNT = 606,     /* block count INT64_MIN or block size invalid */
+    CFAVRO_E_DATA_UNION_INDEX = 607,     /* union branch index out of range */
+    CFAVRO_E_DATA_ENUM_INDEX = 608,      /* enum symbol index out of range */
+    CFAVRO_E_DATA_BOOLEAN = 609,         /* boolean byte other than 0 or 1 */
+    CFAVRO_E_DATA_UTF8 = 610,            /* invalid UTF-8 in a string (when not replaced) */
+
+    /* 700: bytes left after the value */
+    CFAVRO_E_TRAILING_BYTES = 700,
+
+    /* 800: a configured limit was reached */
+    CFAVRO_E_LIMIT = 800,                /* class code */
+    CFAVRO_E_LIMIT_DEPTH = 801,          /* nesting deeper than limit.depth */
+    CFAVRO_E_LIMIT_ITEMS = 802,          /* more array/map items than limit.items */
+    CFAVRO_E_LIMIT_OUTPUT = 803,         /* output larger than limit.output.bytes */
+    CFAVRO_E_LIMIT_SCHEMA = 804,         /* schema larger/deeper/wider than its limits */
+
+    /* 900: reader/writer schema resolution */
+    CFAVRO_E_INCOMPATIBLE = 900
+} cfavro_status;
+
+/* A short static English description of `status`. Never NULL: unknown codes
+ * give "unknown cfavro status". Thread-safe. */
+CFAVRO_API const char *cfavro_strerror(int status);
+
+/* The class of `status`: (status / 100) * 100, e.g. CFAVRO_E_DATA for 603. */
+CFAVRO_API int cfavro_status_class(int status);
+
+/* ------------------------------------------------------------------------ */
+/* Error detail                                                              */
+/* ------------------------------------------------------------------------ */
+
+#define CFAVRO_ERROR_MESSAGE_MAX 256
+#define CFAVRO_ERROR_PATH_MAX 256
+#define CFAVRO_NO_OFFSET ((uint64_t)-1)
+#define CFAVRO_NO_SCHEMA_ID INT64_MIN
+
+/*
+ * Detail of the last failure. A plain struct owned by the caller (or, for
+ * cfavro_decoder_error, by the decoder). Strings are always NUL-terminated and
+ * truncated to fit; they never contain credentials.
+ */
+typedef struct cfavro_error {
+    int status;        /* cfavro_status; CFAVRO_OK when there is no error */
+    uint64_t offset;   /* byte offset in the whole message (header included)
+                          where the problem was found, or CFAVRO_NO_OFFSET */
+    int64_t schema_id; /* the writer schema id involved, or CFAVRO_NO_SCHEMA_ID */
+    char message[CFAVRO_ERROR_MESSAGE_MAX]; /* human-readable, one line */
+    char path[CFAVRO_ERROR_PATH_MAX];       /* field path, e.g. Order.items[3].price;
+                                               "" when not inside a value */
+} cfavro_error;
+
+/* ------------------------------------------------------------------------ */
+/* Framing: the Confluent wire format                                        */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * V0: 0x00 + schema id (int32, big-endian) + Avro binary      (5-byte header)
+ * V1: 0x01 + schema GUID (16 bytes)        + Avro binary      (17-byte header)
+ * Header mode: the Kafka record header `__value_schema_id` (or
+ * `__key_schema_id`) carries the V1 (or V0) bytes and the payload has no
+ * prefix at all.
+ * A message consisting of the header alone is legal (Avro null, empty record).
+ */
+#define CFAVRO_MAGIC_V0 0x00
+#define CFAVRO_MAGIC_V1 0x01
+#define CFAVRO_HEADER_V0_SIZE 5
+#define CFAVRO_HEADER_V1_SIZE 17
+#define CFAVRO_GUID_SIZE 16
+
+/* Kafka header names used by header mode. */
+#define CFAVRO_KAFKA_HEADER_VALUE_SCHEMA_ID "__value_schema_id"
+#define CFAVRO_KAFKA_HEADER_KEY_SCHEMA_ID "__key_schema_id"
+
+typedef enum cfavro_frame_kind {
+    CFAVRO_FRAME_V0 = 0, /* schema_id is set */
+    CFAVRO_FRAME_V1 = 1  /* guid is set */
+} cfavro_frame_kind;
+
+/* The parsed frame. `payload` points into the caller's message buffer
+ * (borrowed: valid as long as that buffer is). */
+typedef struct cfavro_frame {
+    int kind;                       /* cfavro_frame_kind */
+    int32_t schema_id;              /* V0 only; 0 for V1 */
+    uint8_t guid[CFAVRO_GUID_SIZE]; /* V1 only; zeros for V0 */
+    size_t header_size;             /* bytes of prefix in the message: 5, 17,
+                                       or 0 in header mode */
+    const uint8_t *payload;         /* the Avro binary */
+    size_t payload_size;
+} cfavro_frame;
+
+/* Parse a prefixed message (V0 or V1). On failure returns
+ * CFAVRO_E_FRAME_SHORT or CFAVRO_E_FRAME_MAGIC (message explains what the
+ * bytes look like: JSON text, other text, raw Avro without a header) or
+ * CFAVRO_E_ARGUMENT (NULL msg with len > 0, NULL out). Pure; thread-safe. */
+CFAVRO_API int cfavro_frame_parse(const void *msg, size_t len, cfavro_frame *out,
+                                  cfavro_error *err);
+
+/* Header mode: `header` is the value of the __value_schema_id /
+ * __key_schema_id Kafka header (V1 or V0 bytes, exactly their size) and
+ * `payload` the unprefixed record value. Pure; thread-safe. */
+CFAVRO_API int cfavro_frame_parse_header(const void *header, size_t header_len,
+                                         const void *payload, size_t payload_len,
+                                         cfavro_frame *out, cfavro_error *err);
+
+/* Write a V0 header (5 bytes) for `schema_id` into buf[0..cap). Returns
+ * CFAVRO_E_ARGUMENT when cap < 5. */
+CFAVRO_API int cfavro_frame_write_v0(int32_t schema_id, void *buf, size_t cap);
+
+/* Write a V1 header (17 bytes) for `guid` into buf[0..cap). */
+CFAVRO_API int cfavro_frame_write_v1(const uint8_t guid[CFAVRO_GUID_SIZE], void *buf,
+                                     size_t cap);
+
+/* ------------------------------------------------------------------------ */
+/* Configuration                                                             */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * String key/value settings. Keys follow Confluent's client property names
+ * where one exists; cfavro's own keys are listed in README.md. Values are
+ * validated when set: an unknown key or a bad value fails with
+ * CFAVRO_E_CONFIG and a message naming the key.
+ */
+typedef struct cfavro_config cfavro_config;
+
+/* Returns NULL only when out of memory. */
+CFAVRO_API cfavro_config *cfavro_config_new(void);
+CFAVRO_API void cfavro_config_free(cfavro_config *cfg);
+/* Copies key and value (NUL-terminated). Setting a key twice keeps the last. */
+CFAVRO_API int cfavro_config_set(cfavro_config *cfg, const char *key, const char *value,
+                                 cfavro_error *err);
+
+/* ------------------------------------------------------------------------ */
+/* Client: schema sources + compiled schemas (shared, thread-safe)           */
+/* ------------------------------------------------------------------------ */
+
+typedef struct cfavro_client cfavro_client;
+
+/* Create a client from `cfg` (may be NULL for defaults). The config is only
+ * read; the caller still owns and frees it. Returns NULL on failure with
+ * `err` filled. */
+CFAVRO_API cfavro_client *cfavro_client_new(const cfavro_config *cfg, cfavro_error *err);
+
+/* Release the client. Every decoder made from it must be freed first. */
+CFAVRO_API void cfavro_client_free(cfavro_client *client);
+
+/* Register a schema (Avro JSON text, `len` bytes, need not be NUL-terminated)
+ * under `schema_id` in the client's in-memory source. The schema is compiled
+ * now, so an invalid schema fails here with CFAVRO_E_SCHEMA_INVALID. Adding
+ * the same id twice with the same text is a no-op; with different text it
+ * fails with CFAVRO_E_ARGUMENT (an id names one schema forever). Thread-safe. */
+CFAVRO_API int cfavro_client_add_schema(cfavro_client *client, int32_t schema_id,
+                                        const char *json, size_t len, cfavro_error *err);
+
+/* Make sure schema `schema_id` is compiled and ready (looking it up in the
+ * client's sources if needed). Useful to fail fast at start-up. Thread-safe. */
+CFAVRO_API int cfavro_client_prefetch(cfavro_client *client, int32_t schema_id,
+                                      cfavro_error *err);
+
+/* ------------------------------------------------------------------------ */
+/* Decoder: per-thread decoding state                                        */
+/* ------------------------------------------------------------------------ */
+
+typedef struct cfavro_decoder cfavro_decoder;
+
+/* Create a decoder using `client` (borrowed: must outlive the decoder).
+ * Output options start from the client's config. */
+CFAVRO_API cfavro_decoder *cfavro_decoder_new(cfavro_client *client, cfavro_error *err);
+CFAVRO_API void cfavro_decoder_free(cfavro_decoder *dec);
+
+/* Override an output/decoding option (json.*, decode.*, limit.* keys) for this
+ * decoder only. */
+CFAVRO_API int cfavro_decoder_set(cfavro_decoder *dec, const char *key, const char *value,
+                                  cfavro_error *err);
+
+/* Detail of the last failed call on `dec`. Borrowed: valid until the next
+ * call on `dec`. Never NULL for a non-NULL `dec`. */
+CFAVRO_API const cfavro_error *cfavro_decoder_error(const cfavro_decoder *dec);
+
+/* Decode one framed message to JSON text. On success *json / *json_len point
+ * to the JSON document (NUL-terminated, no trailing newline), borrowed from
+ * the decoder and valid until the next call on `dec`. On failure returns the
+ * status and fills cfavro_decoder_error(dec); *json is set to NULL. */
+CFAVRO_API int cfavro_decode_json(cfavro_decoder *dec, const void *msg, size_t len,
+                                  const char **json, size_t *json_len);
+
+/* Check that one framed message decodes, without producing output. */
+CFAVRO_API int cfavro_validate(cfavro_decoder *dec, const void *msg, size_t len);
+
+/* Decode an unprefixed Avro payload written with schema `schema_id` (for
+ * header mode, or data that was already stripped). If decoding fails and the
+ * payload looks like it still carries a Confluent header, the message says so. */
+CFAVRO_API int cfavro_decode_json_payload(cfavro_decoder *dec, int32_t schema_id,
+                                          const void *payload, size_t len,
+                                          const char **json, size_t *json_len);
+
+/* Per-message result of a batch call. */
+typedef struct cfavro_batch_result {
+    int status;          /* CFAVRO_OK or the message's failure status */
+    uint64_t offset;     /* failure offset in that message, or CFAVRO_NO_OFFSET */
+    size_t json_offset;  /* success: where its line starts in the NDJSON buffer */
+    size_t json_len;     /* success: its length, newline excluded; 0 on failure */
+} cfavro_batch_result;
+
+/*
+ * Decode `count` framed messages (msgs[i], lens[i]) to NDJSON: one line per
+ * message that decoded, in input order, each ending in '\n'. Messages that
+ * fail produce no line; results[i] (caller-provided array of `count`) says
+ * what happened to each. The buffer is borrowed from the decoder, valid until
+ * the next call on `dec`. Returns CFAVRO_OK when the batch ran (even if some
+ * messages failed: check results) and *failed (if non-NULL) counts failures;
+ * returns an error only for bad arguments, no memory, or an output limit.
+ * cfavro_decoder_error(dec) describes the last failed message.
+ */
+CFAVRO_API int cfavro_decode_batch_json(cfavro_decoder *dec, const void *const *msgs,
+                                        const size_t *lens, size_t count,
+                                        cfavro_batch_result *results, const char **ndjson,
+                                        size_t *ndjson_len, size_t *failed);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* CFAVRO_H */

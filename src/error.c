@@ -1,0 +1,77 @@
+/* Status strings and error-detail helpers. */
+#include "error_internal.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+const char *cfavro_strerror(int status)
+{
+    switch ((cfavro_status)status) {
+    case CFAVRO_OK: return "success";
+    case CFAVRO_E_ARGUMENT: return "invalid argument";
+    case CFAVRO_E_NOMEM: return "out of memory";
+    case CFAVRO_E_CONFIG: return "invalid configuration";
+    case CFAVRO_E_IO: return "I/O error";
+    case CFAVRO_E_FRAME: return "invalid wire-format frame";
+    case CFAVRO_E_FRAME_SHORT: return "message shorter than its wire-format header";
+    case CFAVRO_E_FRAME_MAGIC: return "unknown wire-format magic byte";
+    case CFAVRO_E_SCHEMA_NOT_FOUND: return "schema not found";
+    case CFAVRO_E_REGISTRY_AUTH: return "schema registry refused the credentials";
+    case CFAVRO_E_REGISTRY_UNAVAILABLE: return "schema registry unavailable";
+    case CFAVRO_E_REGISTRY_PROTOCOL: return "unexpected schema registry response";
+    case CFAVRO_E_SCHEMA_INVALID: return "invalid Avro schema";
+    case CFAVRO_E_SCHEMA_UNSUPPORTED: return "unsupported schema";
+    case CFAVRO_E_DATA: return "malformed Avro data";
+    case CFAVRO_E_DATA_TRUNCATED: return "Avro data truncated";
+    case CFAVRO_E_DATA_NEGATIVE_LENGTH: return "negative length in Avro data";
+    case CFAVRO_E_DATA_LENGTH: return "length beyond the end of the Avro data";
+    case CFAVRO_E_DATA_VARINT: return "overlong varint in Avro data";
+    case CFAVRO_E_DATA_INT_RANGE: return "int value out of 32-bit range";
+    case CFAVRO_E_DATA_BLOCK_COUNT: return "invalid array/map block count";
+    case CFAVRO_E_DATA_UNION_INDEX: return "union branch index out of range";
+    case CFAVRO_E_DATA_ENUM_INDEX: return "enum symbol index out of range";
+    case CFAVRO_E_DATA_BOOLEAN: return "invalid boolean byte";
+    case CFAVRO_E_DATA_UTF8: return "invalid UTF-8 in string";
+    case CFAVRO_E_TRAILING_BYTES: return "trailing bytes after the Avro value";
+    case CFAVRO_E_LIMIT: return "limit exceeded";
+    case CFAVRO_E_LIMIT_DEPTH: return "nesting depth limit exceeded";
+    case CFAVRO_E_LIMIT_ITEMS: return "item count limit exceeded";
+    case CFAVRO_E_LIMIT_OUTPUT: return "output size limit exceeded";
+    case CFAVRO_E_LIMIT_SCHEMA: return "schema size limit exceeded";
+    case CFAVRO_E_INCOMPATIBLE: return "reader and writer schemas are incompatible";
+    }
+    return "unknown cfavro status";
+}
+
+int cfavro_status_class(int status)
+{
+    return status < 0 ? status : (status / 100) * 100;
+}
+
+void cf_error_clear(cfavro_error *err)
+{
+    if (err == NULL) {
+        return;
+    }
+    err->status = CFAVRO_OK;
+    err->offset = CFAVRO_NO_OFFSET;
+    err->schema_id = CFAVRO_NO_SCHEMA_ID;
+    err->message[0] = '\0';
+    err->path[0] = '\0';
+}
+
+int cf_error_set(cfavro_error *err, int status, uint64_t offset, const char *fmt, ...)
+{
+    if (err == NULL) {
+        return status;
+    }
+    err->status = status;
+    err->offset = offset;
+    err->path[0] = '\0';
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err->message, sizeof err->message, fmt, ap);
+    va_end(ap);
+    return status;
+}

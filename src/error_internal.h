@@ -1,0 +1,22 @@
+/* Filling cfavro_error. */
+#ifndef CFAVRO_ERROR_INTERNAL_H
+#define CFAVRO_ERROR_INTERNAL_H
+
+#include "cfavro.h"
+
+#if defined(__GNUC__)
+#define CF_PRINTF(a, b) __attribute__((format(printf, a, b)))
+#else
+#define CF_PRINTF(a, b)
+#endif
+
+/* Reset `err` (if non-NULL) to "no error". */
+void cf_error_clear(cfavro_error *err);
+
+/* Set status, offset and a printf-style message; keeps err->schema_id and
+ * clears the path. Returns `status` so callers can `return cf_error_set(...)`.
+ * `err` may be NULL. */
+int cf_error_set(cfavro_error *err, int status, uint64_t offset, const char *fmt, ...)
+    CF_PRINTF(4, 5);
+
+#endif

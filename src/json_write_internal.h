@@ -1,0 +1,120 @@
+/*
+ * JSON text output: a growable output buffer and the formatting primitives
+ * the walker's JSON emitter calls. All output is valid RFC 8259 JSON.
+ *
+ * The buffer grows geometrically and is kept between messages, so once warm
+ * the per-message path allocates nothing. Growth beyond `limit` fails with
+ * CFAVRO_E_LIMIT_OUTPUT rather than allocating.
+ */
+#ifndef CFAVRO_JSON_WRITE_INTERNAL_H
+#define CFAVRO_JSON_WRITE_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "cfavro.h"
+
+typedef struct cf_buf {
+    char *data;   /* owned; NULL until first growth */
+    size_t len;   /* bytes written */
+    size_t cap;   /* bytes allocated */
+    size_t limit; /* maximum len; growth past it fails with CFAVRO_E_LIMIT_OUTPUT */
+} cf_buf;
+
+/* Slow path: make room for `extra` more bytes. Returns CFAVRO_OK,
+ * CFAVRO_E_NOMEM or CFAVRO_E_LIMIT_OUTPUT. */
+int cf_buf_grow(cf_buf *b, size_t extra);
+void cf_buf_free(cf_buf *b);
+
+static inline int cf_buf_reserve(cf_buf *b, size_t extra)
+{
+    return (b->cap - b->len >= extra) ? CFAVRO_OK : cf_buf_grow(b, extra);
+}
+
+static inline int cf_buf_put(cf_buf *b, const void *p, size_t n)
+{
+    int rc = cf_buf_reserve(b, n);
+    if (rc != CFAVRO_OK) {
+        return rc;
+    }
+    memcpy(b->data + b->len, p, n);
+    b->len += n;
+    return CFAVRO_OK;
+}
+
+static inline int cf_buf_putc(cf_buf *b, char c)
+{
+    int rc = cf_buf_reserve(b, 1);
+    if (rc != CFAVRO_OK) {
+        return rc;
+    }
+    b->data[b->len++] = c;
+    return CFAVRO_OK;
+}
+
+/* ---- numbers: write into dst, return the number of bytes written ------- */
+#define CF_FMT_INT_MAX 21    /* "-9223372036854775808" */
+#define CF_FMT_DOUBLE_MAX 32 /* "-1.2345678901234567e-308" and friends */
+
+size_t cf_fmt_i64(char *dst, int64_t v);
+size_t cf_fmt_u64(char *dst, uint64_t v);
+/* Finite doubles only: the shortest text that parses back (strtod) to exactly
+ * `v`, as a JSON number ("1", "0.1", "1e+300", "-0.0"?: -0 is written "-0.0"). */
+size_t cf_fmt_double(char *dst, double v);
+/* Finite floats only: the shortest text that parses back to exactly `v` when
+ * read as a float (strtof); written as a JSON number. */
+size_t cf_fmt_float(char *dst, float v);
+
+/* ---- strings ------------------------------------------------------------ */
+typedef enum cf_utf8_mode {
+    CF_UTF8_ERROR = 0,  /* invalid UTF-8 fails with CFAVRO_E_DATA_UTF8 */
+    CF_UTF8_REPLACE = 1 /* each invalid sequence becomes U+FFFD */
+} cf_utf8_mode;
+
+/* Append s[0..n) as a quoted JSON string: escapes '"', '\\' and control
+ * characters (\n \t etc., others \u00XX); valid UTF-8 is copied as is. On
+ * invalid UTF-8 in CF_UTF8_ERROR mode returns CFAVRO_E_DATA_UTF8 and sets
+ * *bad_at to the index of the first offending byte (the buffer may then hold
+ * a partial string; the caller discards it). */
+int cf_json_string(cf_buf *b, const uint8_t *s, size_t n, cf_utf8_mode mode, size_t *bad_at);
+
+/* Check s[0..n) is valid UTF-8 (no overlongs, no surrogates, <= U+10FFFF);
+ * returns true or false with *bad_at set. Used by validate-only decoding. */
+bool cf_utf8_valid(const uint8_t *s, size_t n, size_t *bad_at);
+
+/* ---- bytes and fixed ---------------------------------------------------- */
+typedef enum cf_bytes_mode {
+    CF_BYTES_AVRO = 0, /* Avro JSON: a string of code points U+0000..U+00FF */
+    CF_BYTES_BASE64 = 1,
+    CF_BYTES_HEX = 2
+} cf_bytes_mode;
+
+/* Append s[0..n) as a quoted JSON string in `mode`. */
+int cf_json_bytes(cf_buf *b, const uint8_t *s, size_t n, cf_bytes_mode mode);
+
+/* ---- logical types ------------------------------------------------------ */
+
+/* Append the decimal whose unscaled value is the big-endian two's-complement
+ * integer s[0..n) (any n, including 0 = zero), with `scale` digits after the
+ * point (scale may be 0), e.g. bytes 0x30 0x39 scale 2 -> 123.45, exact.
+ * Quoted as a JSON string when `quoted`, else written as a JSON number. */
+int cf_json_decimal(cf_buf *b, const uint8_t *s, size_t n, int32_t scale, bool quoted);
+
+/* Time units. */
+typedef enum cf_time_unit { CF_UNIT_MILLIS = 0, CF_UNIT_MICROS = 1 } cf_time_unit;
+
+#define CF_FMT_TIME_MAX 48
+/* ISO-8601 date "1970-01-01" from days since the epoch (proleptic Gregorian;
+ * years outside 0000..9999 written with a sign and at least 4 digits, e.g.
+ * "+10000-01-01", "-0001-12-31"). */
+size_t cf_fmt_date(char *dst, int64_t days);
+/* Time of day "13:45:30.123" (millis) or "13:45:30.123456" (micros); values
+ * outside one day are still written (hours may exceed 23; negative gets '-'). */
+size_t cf_fmt_time_of_day(char *dst, int64_t v, cf_time_unit unit);
+/* Timestamp "2024-01-02T03:04:05.123Z" (millis) / ".123456Z" (micros); with
+ * utc false the trailing 'Z' is omitted (local-timestamp-*). Full int64 range. */
+size_t cf_fmt_timestamp(char *dst, int64_t v, cf_time_unit unit, bool utc);
+
+#endif
