@@ -75,3 +75,46 @@ int cf_error_set(cfavro_error *err, int status, uint64_t offset, const char *fmt
     va_end(ap);
     return status;
 }
+
+static void join(char *dst, size_t cap, const char *a, const char *b)
+{
+    size_t la = strlen(a);
+    size_t lb = strlen(b);
+    if (la > cap - 1) {
+        la = cap - 1;
+    }
+    if (lb > cap - 1 - la) {
+        lb = cap - 1 - la;
+    }
+    char tmp[CFAVRO_ERROR_MESSAGE_MAX];
+    memcpy(tmp, a, la);
+    memcpy(tmp + la, b, lb);
+    tmp[la + lb] = '\0';
+    memcpy(dst, tmp, la + lb + 1);
+}
+
+void cf_error_prepend(cfavro_error *err, const char *fmt, ...)
+{
+    if (err == NULL) {
+        return;
+    }
+    char extra[CFAVRO_ERROR_MESSAGE_MAX];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(extra, sizeof extra, fmt, ap);
+    va_end(ap);
+    join(err->message, sizeof err->message, extra, err->message);
+}
+
+void cf_error_append(cfavro_error *err, const char *fmt, ...)
+{
+    if (err == NULL) {
+        return;
+    }
+    char extra[CFAVRO_ERROR_MESSAGE_MAX];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(extra, sizeof extra, fmt, ap);
+    va_end(ap);
+    join(err->message, sizeof err->message, err->message, extra);
+}

@@ -8,6 +8,11 @@
 #define CF_PRINTF(a, b) __attribute__((format(printf, a, b)))
 #else
 #define CF_PRINTF(a, b)
+/* Add text before / after err->message (truncating to fit), e.g. to say
+ * which file a schema error came from. No-op when err is NULL. */
+void cf_error_prepend(cfavro_error *err, const char *fmt, ...) CF_PRINTF(2, 3);
+void cf_error_append(cfavro_error *err, const char *fmt, ...) CF_PRINTF(2, 3);
+
 #endif
 
 /* Reset `err` (if non-NULL) to "no error". */
@@ -18,5 +23,10 @@ void cf_error_clear(cfavro_error *err);
  * `err` may be NULL. */
 int cf_error_set(cfavro_error *err, int status, uint64_t offset, const char *fmt, ...)
     CF_PRINTF(4, 5);
+
+/* Add text before / after err->message (truncating to fit), e.g. to say
+ * which file a schema error came from. No-op when err is NULL. */
+void cf_error_prepend(cfavro_error *err, const char *fmt, ...) CF_PRINTF(2, 3);
+void cf_error_append(cfavro_error *err, const char *fmt, ...) CF_PRINTF(2, 3);
 
 #endif

@@ -1,0 +1,236 @@
+/* cfavro_client: settings, the offline schema sources (in-memory and
+ * directory) and the compiled-schema table every decoder reads. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "alloc_internal.h"
+#include "client_internal.h"
+#include "config_internal.h"
+#include "error_internal.h"
+
+int cf_client_setting(cfavro_client *client, const char *key, const char *value,
+                      cfavro_error *err)
+{
+    uint64_t n;
+    if (strcmp(key, "schema.dir") == 0) {
+        if (value[0] == '\0') {
+            return cf_error_set(err, CFAVRO_E_CONFIG, CFAVRO_NO_OFFSET,
+                                "config schema.dir: empty directory name");
+        }
+        if (client != NULL) {
+            char *dir = cf_strndup(value, strlen(value));
+            if (dir == NULL) {
+                return cf_error_set(err, CFAVRO_E_NOMEM, CFAVRO_NO_OFFSET, "out of memory");
+            }
+            cf_free(client->schema_dir);
+            client->schema_dir = dir;
+        }
+        return CFAVRO_OK;
+    }
+    if (strcmp(key, "limit.schema.bytes") == 0 || strcmp(key, "limit.schema.depth") == 0) {
+        bool bytes = key[13] == 'b';
+        uint64_t max = bytes ? (uint64_t)1 << 30 : 10000;
+        if (!cf_parse_u64(value, max, &n) || n == 0) {
+            return cf_error_set(err, CFAVRO_E_CONFIG, CFAVRO_NO_OFFSET,
+                                "config %s: invalid value \"%.64s\" (expected an integer from 1 "
+                                "to %llu)",
+                                key, value, (unsigned long long)max);
+        }
+        if (client != NULL) {
+            if (bytes) {
+                client->limits.max_json_bytes = (size_t)n;
+            } else {
+                client->limits.max_depth = (uint32_t)n;
+            }
+        }
+        return CFAVRO_OK;
+    }
+    return -1;
+}
+
+cfavro_client *cfavro_client_new(const cfavro_config *cfg, cfavro_error *err)
+{
+    cf_error_clear(err);
+    cfavro_client *c = cf_calloc(1, sizeof *c);
+    if (c == NULL) {
+        cf_error_set(err, CFAVRO_E_NOMEM, CFAVRO_NO_OFFSET, "out of memory");
+        return NULL;
+    }
+    cf_options_default(&c->defaults);
+    cf_schema_limits_default(&c->limits);
+    if (cf_table_init(&c->table) != CFAVRO_OK) {
+        cf_free(c);
+        cf_error_set(err, CFAVRO_E_NOMEM, CFAVRO_NO_OFFSET, "out of memory");
+        return NULL;
+    }
+    if (pthread_mutex_init(&c->write_lock, NULL) != 0) {
+        cf_table_free(&c->table);
+        cf_free(c);
+        cf_error_set(err, CFAVRO_E_NOMEM, CFAVRO_NO_OFFSET, "cannot create a mutex");
+        return NULL;
+    }
+    for (size_t i = 0; cfg != NULL && i < cfg->count; i++) {
+        const cf_setting *s = &cfg->items[i];
+        int rc = cf_options_set(&c->defaults, s->key, s->value, err);
+        if (rc == -1) {
+            rc = cf_client_setting(c, s->key, s->value, err);
+        }
+        if (rc == -1) {
+            /* cfavro_config_set validated every key; reaching here means the
+             * config was built by a different library version. */
+            rc = cf_error_set(err, CFAVRO_E_CONFIG, CFAVRO_NO_OFFSET,
+                              "unknown config key \"%.100s\"", s->key);
+        }
+        if (rc != CFAVRO_OK) {
+            cfavro_client_free(c);
+            return NULL;
+        }
+    }
+    return c;
+}
+
+void cfavro_client_free(cfavro_client *client)
+{
+    if (client == NULL) {
+        return;
+    }
+    cf_table_free(&client->table);
+    pthread_mutex_destroy(&client->write_lock);
+    cf_free(client->schema_dir);
+    cf_free(client);
+}
+
+/* Compile json[0..len) and publish it under `id`. Caller holds write_lock. */
+static int compile_and_insert(cfavro_client *c, int32_t id, const char *json, size_t len,
+                              const cf_schema **out, cfavro_error *err)
+{
+    cf_schema *schema = NULL;
+    int rc = cf_schema_compile(json, len, &c->limits, &schema, err);
+    if (rc != CFAVRO_OK) {
+        return rc;
+    }
+    rc = cf_table_put(&c->table, id, schema);
+    if (rc != CFAVRO_OK) {
+        cf_schema_free(schema);
+        return cf_error_set(err, rc, CFAVRO_NO_OFFSET, "out of memory");
+    }
+    if (out != NULL) {
+        *out = schema;
+    }
+    return CFAVRO_OK;
+}
+
+int cfavro_client_add_schema(cfavro_client *client, int32_t schema_id, const char *json,
+                             size_t len, cfavro_error *err)
+{
+    cf_error_clear(err);
+    if (client == NULL || (json == NULL && len > 0)) {
+        return cf_error_set(err, CFAVRO_E_ARGUMENT, CFAVRO_NO_OFFSET,
+                            "cfavro_client_add_schema: NULL argument");
+    }
+    if (err != NULL) {
+        err->schema_id = schema_id;
+    }
+    pthread_mutex_lock(&client->write_lock);
+    int rc = CFAVRO_OK;
+    const cf_schema *have = cf_table_get(&client->table, schema_id);
+    if (have != NULL) {
+        if (have->json.len != len || memcmp(have->json.ptr, json, len) != 0) {
+            rc = cf_error_set(err, CFAVRO_E_ARGUMENT, CFAVRO_NO_OFFSET,
+                              "schema id %d is already registered with a different schema",
+                              (int)schema_id);
+        }
+    } else {
+        rc = compile_and_insert(client, schema_id, json, len, NULL, err);
+    }
+    pthread_mutex_unlock(&client->write_lock);
+    return rc;
+}
+
+/* Directory source: <dir>/<id>.avsc. Caller holds write_lock. */
+static int load_from_dir(cfavro_client *c, int32_t id, const cf_schema **out, cfavro_error *err)
+{
+    char path[4096];
+    int k = snprintf(path, sizeof path, "%s/%d.avsc", c->schema_dir, (int)id);
+    if (k < 0 || (size_t)k >= sizeof path) {
+        return cf_error_set(err, CFAVRO_E_CONFIG, CFAVRO_NO_OFFSET,
+                            "config schema.dir: path too long");
+    }
+    FILE *f = fopen(path, "rb");
+    if (f == NULL) {
+        if (errno == ENOENT) {
+            return cf_error_set(err, CFAVRO_E_SCHEMA_NOT_FOUND, CFAVRO_NO_OFFSET,
+                                "schema id %d not found (no file %s)", (int)id, path);
+        }
+        return cf_error_set(err, CFAVRO_E_IO, CFAVRO_NO_OFFSET, "cannot open %s: %s", path,
+                            strerror(errno));
+    }
+    struct stat st;
+    int rc = CFAVRO_OK;
+    char *text = NULL;
+    if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
+        rc = cf_error_set(err, CFAVRO_E_IO, CFAVRO_NO_OFFSET, "%s is not a regular file", path);
+    } else if ((uint64_t)st.st_size > c->limits.max_json_bytes) {
+        rc = cf_error_set(err, CFAVRO_E_LIMIT_SCHEMA, CFAVRO_NO_OFFSET,
+                          "%s is %lld bytes, over limit.schema.bytes (%zu)", path,
+                          (long long)st.st_size, c->limits.max_json_bytes);
+    } else if ((text = cf_malloc((size_t)st.st_size + 1)) == NULL) {
+        rc = cf_error_set(err, CFAVRO_E_NOMEM, CFAVRO_NO_OFFSET, "out of memory");
+    } else {
+        size_t got = fread(text, 1, (size_t)st.st_size, f);
+        if (got != (size_t)st.st_size || ferror(f)) {
+            rc = cf_error_set(err, CFAVRO_E_IO, CFAVRO_NO_OFFSET, "cannot read %s", path);
+        } else {
+            rc = compile_and_insert(c, id, text, got, out, err);
+            if (rc != CFAVRO_OK) {
+                cf_error_prepend(err, "%s: ", path); /* which file the problem is in */
+            }
+        }
+    }
+    cf_free(text);
+    fclose(f);
+    return rc;
+}
+
+int cf_client_schema(cfavro_client *client, int32_t id, const cf_schema **out,
+                     cfavro_error *err)
+{
+    const cf_schema *s = cf_table_get(&client->table, id);
+    if (s != NULL) {
+        *out = s;
+        return CFAVRO_OK;
+    }
+    int rc;
+    pthread_mutex_lock(&client->write_lock);
+    /* Another thread may have loaded it while we waited: one load per id. */
+    s = cf_table_get(&client->table, id);
+    if (s != NULL) {
+        *out = s;
+        rc = CFAVRO_OK;
+    } else if (client->schema_dir != NULL) {
+        rc = load_from_dir(client, id, out, err);
+    } else {
+        rc = cf_error_set(err, CFAVRO_E_SCHEMA_NOT_FOUND, CFAVRO_NO_OFFSET,
+                          "schema id %d not found (not added with cfavro_client_add_schema, "
+                          "and no schema.dir configured)",
+                          (int)id);
+    }
+    pthread_mutex_unlock(&client->write_lock);
+    if (rc != CFAVRO_OK && err != NULL) {
+        err->schema_id = id;
+    }
+    return rc;
+}
+
+int cfavro_client_prefetch(cfavro_client *client, int32_t schema_id, cfavro_error *err)
+{
+    cf_error_clear(err);
+    if (client == NULL) {
+        return cf_error_set(err, CFAVRO_E_ARGUMENT, CFAVRO_NO_OFFSET,
+                            "cfavro_client_prefetch: NULL client");
+    }
+    const cf_schema *s;
+    return cf_client_schema(client, schema_id, &s, err);
+}

@@ -1,0 +1,31 @@
+/* The shared client: settings, schema sources and the compiled-schema table. */
+#ifndef CFAVRO_CLIENT_INTERNAL_H
+#define CFAVRO_CLIENT_INTERNAL_H
+
+#include <pthread.h>
+
+#include "cfavro.h"
+#include "options_internal.h"
+#include "schema_internal.h"
+#include "schema_table_internal.h"
+
+struct cfavro_client {
+    cf_options defaults;         /* copied into each new decoder */
+    cf_schema_limits limits;     /* for every schema compiled */
+    char *schema_dir;            /* directory source (<id>.avsc), or NULL */
+    pthread_mutex_t write_lock;  /* serialises sources and table inserts; never held by readers */
+    cf_table table;
+};
+
+/* Apply one client-level setting (not a decoder option). Returns CFAVRO_OK,
+ * CFAVRO_E_CONFIG or -1 when the key is not a client key. `client` may be
+ * NULL to validate only. */
+int cf_client_setting(cfavro_client *client, const char *key, const char *value,
+                      cfavro_error *err);
+
+/* The compiled schema for `id`: the table first (lock-free), then the
+ * sources. On failure fills err (status, message, schema_id). */
+int cf_client_schema(cfavro_client *client, int32_t id, const cf_schema **out,
+                     cfavro_error *err);
+
+#endif
