@@ -1,0 +1,888 @@
+/*
+ * Schema compiler: Avro schema JSON -> the node program of schema_internal.h.
+ *
+ * One recursive pass over the jansson tree, bounded by limits->max_depth (and
+ * jansson itself refuses JSON nested deeper than 2048), so hostile schemas
+ * cannot exhaust the stack. Named types are registered in a hash table before
+ * their fields are compiled, which is what makes recursive records work: a
+ * reference to a record still being defined resolves to its node index and
+ * the program simply contains a cycle.
+ *
+ * Memory: everything the finished schema points to (nodes, strings, field and
+ * branch arrays, the cf_schema itself) lives in one arena of a few large
+ * blocks; the node array grows separately during the compile and is copied
+ * into the arena at the end. On any failure the arena and the temporaries are
+ * freed and nothing escapes.
+ */
+#include "schema_internal.h"
+
+#include <jansson.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "alloc_internal.h"
+#include "error_internal.h"
+#include "schema_logical_internal.h"
+#include "schema_names_internal.h"
+
+void cf_schema_limits_default(cf_schema_limits *limits)
+{
+    limits->max_json_bytes = (size_t)1 << 20;
+    limits->max_depth = 64;
+    limits->max_nodes = 100000;
+    limits->max_fields = 10000;
+    limits->max_branches = 1000;
+    limits->max_symbols = 100000;
+    limits->max_fixed_size = (uint32_t)16 << 20;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Static facts about kinds                                                  */
+/* ------------------------------------------------------------------------ */
+
+#define KIND_COUNT (CF_UNION + 1)
+
+/* Primitive (and array/map/union) nodes point at these literals for their
+ * name; named types get arena copies of their full names. */
+static const char *const kind_name[KIND_COUNT] = {
+    "null", "boolean", "int", "long", "float", "double", "bytes",
+    "string", "fixed", "enum", "record", "array", "map", "union",
+};
+
+/* Avro-JSON union wrappers for the unnamed kinds. */
+static const char *const kind_open[KIND_COUNT] = {
+    "{\"null\":", "{\"boolean\":", "{\"int\":", "{\"long\":", "{\"float\":",
+    "{\"double\":", "{\"bytes\":", "{\"string\":", NULL, NULL, NULL,
+    "{\"array\":", "{\"map\":", NULL,
+};
+
+/* Smallest encoding of a value: a varint or length prefix takes at least one
+ * byte, float and double are fixed width, null takes nothing. */
+static const uint32_t prim_min_size[CF_STRING + 1] = {0, 1, 1, 1, 4, 8, 1, 1};
+
+static bool kind_is_named(int kind)
+{
+    return kind == CF_RECORD || kind == CF_ENUM || kind == CF_FIXED;
+}
+
+static uint32_t sat_add(uint32_t a, uint32_t b)
+{
+    return a > UINT32_MAX - b ? UINT32_MAX : a + b;
+}
+
+static const char *json_kind(const json_t *j)
+{
+    if (j == NULL) {
+        return "nothing";
+    }
+    switch (json_typeof(j)) {
+    case JSON_OBJECT: return "an object";
+    case JSON_ARRAY: return "an array";
+    case JSON_STRING: return "a string";
+    case JSON_INTEGER: return "an integer";
+    case JSON_REAL: return "a number";
+    case JSON_TRUE:
+    case JSON_FALSE: return "a boolean";
+    case JSON_NULL: return "null";
+    }
+    return "an unknown JSON value";
+}
+
+static bool json_str_is(const json_t *j, const char *lit)
+{
+    size_t n = strlen(lit);
+    return json_string_length(j) == n && memcmp(json_string_value(j), lit, n) == 0;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Compile state and error reporting                                         */
+/* ------------------------------------------------------------------------ */
+
+/* Where in the schema we are, for error messages. Frames live on the C stack
+ * and chain outwards; a message describes the innermost frames up to the
+ * nearest record field, e.g. `items of array in field "tags" of record R`. */
+typedef enum loc_kind { LOC_TOP, LOC_FIELD, LOC_ITEMS, LOC_VALUES, LOC_BRANCH } loc_kind;
+
+typedef struct cf_loc {
+    const struct cf_loc *parent;
+    loc_kind kind;
+    const char *name;  /* LOC_FIELD: field name (untrusted) */
+    size_t name_len;
+    const char *owner; /* LOC_FIELD: full name of the record */
+    size_t index;      /* LOC_BRANCH: branch number */
+} cf_loc;
+
+/* A namespace: ns[0..len), not NUL-terminated; len 0 is the null namespace. */
+typedef struct cf_ns {
+    const char *ptr;
+    size_t len;
+} cf_ns;
+
+typedef struct cf_ctx {
+    const cf_schema_limits *lim;
+    cfavro_error *err;
+    cf_arena arena;
+    cf_node *nodes; /* grows during the compile, copied to the arena at the end */
+    uint32_t count;
+    uint32_t cap;
+    cf_strtab names;   /* full name -> node index of every named type so far */
+    cf_strtab scratch; /* duplicate checks (field names, symbols, branches) */
+    uint32_t prim[CF_STRING + 1]; /* shared node of each plain primitive */
+    char *tmp;         /* buffer for building full names to look up */
+    size_t tmp_cap;
+} cf_ctx;
+
+#define NO_NODE UINT32_MAX
+
+#define TRY(expr)                \
+    do {                         \
+        int rc_ = (expr);        \
+        if (rc_ != CFAVRO_OK) {  \
+            return rc_;          \
+        }                        \
+    } while (0)
+
+static void loc_describe(const cf_loc *loc, char *buf, size_t cap)
+{
+    size_t n = 0;
+    buf[0] = '\0';
+    for (; loc != NULL && n + 1 < cap; loc = loc->parent) {
+        char name[72];
+        int w = 0;
+        switch (loc->kind) {
+        case LOC_TOP:
+            w = snprintf(buf + n, cap - n, "schema");
+            return;
+        case LOC_FIELD:
+            w = snprintf(buf + n, cap - n, "field \"%s\" of record %s",
+                         cf_msg_text(name, sizeof name, loc->name, loc->name_len), loc->owner);
+            return;
+        case LOC_ITEMS: w = snprintf(buf + n, cap - n, "items of array in "); break;
+        case LOC_VALUES: w = snprintf(buf + n, cap - n, "values of map in "); break;
+        case LOC_BRANCH:
+            w = snprintf(buf + n, cap - n, "branch %zu of union in ", loc->index);
+            break;
+        }
+        if (w < 0) {
+            return;
+        }
+        n += (size_t)w;
+    }
+    (void)n;
+}
+
+static int fail(cf_ctx *c, const cf_loc *loc, int status, const char *fmt, ...) CF_PRINTF(4, 5);
+
+static int fail(cf_ctx *c, const cf_loc *loc, int status, const char *fmt, ...)
+{
+    char where[CFAVRO_ERROR_MESSAGE_MAX];
+    char what[CFAVRO_ERROR_MESSAGE_MAX];
+    loc_describe(loc, where, sizeof where);
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(what, sizeof what, fmt, ap);
+    va_end(ap);
+    /* Keep the tail (the problem itself) when both do not fit: shorten the
+     * location instead. */
+    size_t room = CFAVRO_ERROR_MESSAGE_MAX - 3;
+    size_t lw = strlen(where), lm = strlen(what);
+    if (lw + lm > room - 1 && lm < room - 16) {
+        size_t keep = room - 1 - lm - 3;
+        memcpy(where + keep, "...", 4);
+    }
+    return cf_error_set(c->err, status, CFAVRO_NO_OFFSET, "%.200s: %.200s", where, what);
+}
+
+static int nomem(cf_ctx *c)
+{
+    return cf_error_set(c->err, CFAVRO_E_NOMEM, CFAVRO_NO_OFFSET,
+                        "out of memory while compiling the schema");
+}
+
+static int node_new(cf_ctx *c, const cf_loc *loc, cf_kind kind, uint32_t *out)
+{
+    if (c->count >= c->lim->max_nodes) {
+        return fail(c, loc, CFAVRO_E_LIMIT_SCHEMA, "schema has more than %u types (max_nodes)",
+                    c->lim->max_nodes);
+    }
+    if (c->count == c->cap) {
+        uint32_t ncap = c->cap < 8 ? 16 : (c->cap > UINT32_MAX / 2 ? UINT32_MAX : c->cap * 2);
+        if (ncap > c->lim->max_nodes) {
+            ncap = c->lim->max_nodes;
+        }
+        size_t bytes = (size_t)ncap * sizeof(cf_node);
+        if (bytes / sizeof(cf_node) != ncap) { /* 32-bit size_t */
+            return nomem(c);
+        }
+        cf_node *nn = cf_realloc(c->nodes, bytes);
+        if (nn == NULL) {
+            return nomem(c);
+        }
+        c->nodes = nn;
+        c->cap = ncap;
+    }
+    cf_node *n = &c->nodes[c->count];
+    memset(n, 0, sizeof *n);
+    n->kind = (uint8_t)kind;
+    if (!kind_is_named(kind)) {
+        n->name.ptr = kind_name[kind];
+        n->name.len = (uint32_t)strlen(kind_name[kind]);
+        n->short_name = n->name;
+    }
+    *out = c->count++;
+    return CFAVRO_OK;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Names                                                                     */
+/* ------------------------------------------------------------------------ */
+
+static int tmp_reserve(cf_ctx *c, size_t n)
+{
+    if (n <= c->tmp_cap) {
+        return CFAVRO_OK;
+    }
+    size_t cap = n < 256 ? 256 : n;
+    char *p = cf_realloc(c->tmp, cap);
+    if (p == NULL) {
+        return nomem(c);
+    }
+    c->tmp = p;
+    c->tmp_cap = cap;
+    return CFAVRO_OK;
+}
+
+static int prim_node(cf_ctx *c, const cf_loc *loc, int kind, uint32_t *out)
+{
+    if (c->prim[kind] == NO_NODE) {
+        TRY(node_new(c, loc, (cf_kind)kind, &c->prim[kind]));
+        c->nodes[c->prim[kind]].min_size = prim_min_size[kind];
+    }
+    *out = c->prim[kind];
+    return CFAVRO_OK;
+}
+
+/* A type given by name: a primitive or a named type defined earlier (or
+ * being defined: recursion). An unqualified name is looked up in the
+ * enclosing namespace first, then in the null namespace, as Java does. */
+static int resolve_name(cf_ctx *c, const char *s, size_t len, cf_ns ns, const cf_loc *loc,
+                        uint32_t *out)
+{
+    int prim = cf_avro_primitive_kind(s, len);
+    if (prim >= 0) {
+        return prim_node(c, loc, prim, out);
+    }
+    uint32_t idx = NO_NODE;
+    if (memchr(s, '.', len) == NULL && ns.len > 0) {
+        TRY(tmp_reserve(c, ns.len + 1 + len));
+        memcpy(c->tmp, ns.ptr, ns.len);
+        c->tmp[ns.len] = '.';
+        memcpy(c->tmp + ns.len + 1, s, len);
+        idx = cf_strtab_get(&c->names, c->tmp, ns.len + 1 + len);
+    }
+    if (idx == NO_NODE) {
+        idx = cf_strtab_get(&c->names, s, len);
+    }
+    if (idx == NO_NODE) {
+        char buf[72];
+        return fail(c, loc, CFAVRO_E_SCHEMA_INVALID, "unknown type name \"%s\"",
+                    cf_msg_text(buf, sizeof buf, s, len));
+    }
+    *out = idx;
+    return CFAVRO_OK;
+}
+
+/* The name of a record/enum/fixed definition `obj`: its full name (in the
+ * arena), short name (the tail of the full name) and the namespace its own
+ * nested definitions inherit. */
+typedef struct cf_defname {
+    cf_str full;
+    cf_str short_name;
+    cf_ns ns; /* namespace part of full */
+} cf_defname;
+
+static int parse_name(cf_ctx *c, const json_t *obj, const char *what, cf_ns ns,
+                      const cf_loc *loc, cf_defname *dn)
+{
+    char buf[72];
+    const json_t *nj = json_object_get(obj, "name");
+    if (nj == NULL) {
+        return fail(c, loc, CFAVRO_E_SCHEMA_INVALID, "%s without a \"name\"", what);
+    }
+    if (!json_is_string(nj)) {
+        return fail(c, loc, CFAVRO_E_SCHEMA_INVALID, "\"name\" of %s must be a string, not %s",
+                    what, json_kind(nj));
+    }
+    const char *name = json_string_value(nj);
+    size_t len = json_string_length(nj);
+    const char *dot = len > 0 ? memchr(name, '.', len) : NULL;
+    const char *short_ptr = name;
+    size_t short_len = len;
+    cf_ns own = ns;
+    if (dot != NULL) {
+        /* A dotted name is the full name; "namespace" is ignored. */
+        if (!cf_avro_namespace_valid(name, len)) {
+            return fail(c, loc, CFAVRO_E_SCHEMA_INVALID, "invalid %s name \"%s\"", what,
+                        cf_msg_text(buf, sizeof buf, name, len));
+        }
+        const char *last = name + len;
+        while (last[-1] != '.') {
+            last--;
+        }
+        short_ptr = last;
+        short_len = (size_t)(name + len - last);
+        own.ptr = NULL;
+        own.len = (size_t)(last - 1 - name);
+    } else {
+        if (!cf_avro_name_valid(name, len)) {
+            return fail(c, loc, CFAVRO_E_SCHEMA_INVALID, "invalid %s name \"%s\"", what,
+                        cf_msg_text(buf, sizeof buf, name, len));
+        }
+        const json_t *nsj = json_object_get(obj, "namespace");
+        if (json_is_null(nsj)) {
+            own.ptr = NULL;
+            own.len = 0;
+        } else if (json_is_string(nsj)) {
+            own.ptr = json_string_value(nsj);
+            own.len = json_string_length(nsj);
+            if (own.len > 0 && !cf_avro_namespace_valid(own.ptr, own.len)) {
+                return fail(c, loc, CFAVRO_E_SCHEMA_INVALID, "%s %s: invalid namespace \"%s\"",
+                            what, name, cf_msg_text(buf, sizeof buf, own.ptr, own.len));
+            }
+        } else if (nsj != NULL) {
+            return fail(c, loc, CFAVRO_E_SCHEMA_INVALID,
+                        "%s %s: \"namespace\" must be a string or null, not %s", what, name,
+                        json_kind(nsj));
+        }
+    }
+    if (cf_avro_primitive_kind(short_ptr, short_len) >= 0) {
+        return fail(c, loc, CFAVRO_E_SCHEMA_INVALID,
+                    "%s name \"%s\" redefines the primitive type %s", what,
+                    cf_msg_text(buf, sizeof buf, name, len),
+                    kind_name[cf_avro_primitive_kind(short_ptr, short_len)]);
+    }
+    /* Build the full name in the arena: namespace + "." + short name. */
+    size_t full_len = own.len > 0 ? own.len + 1 + short_len : short_len;
+    if (full_len >= UINT32_MAX) {
+        return nomem(c);
+    }
+    char *full = cf_arena_alloc(&c->arena, full_len + 1);
+    if (full == NULL) {
+        return nomem(c);
+    }
+    if (dot != NULL) {
+        memcpy(full, name, len);
+    } else if (own.len > 0) {
+        memcpy(full, own.ptr, own.len);
+        full[own.len] = '.';
+        memcpy(full + own.len + 1, short_ptr, short_len);
+    } else {
+        memcpy(full, short_ptr, short_len);
+    }
+    full[full_len] = '\0';
+    if (cf_strtab_get(&c->names, full, full_len) != NO_NODE) {
+        return fail(c, loc, CFAVRO_E_SCHEMA_INVALID, "%s %s: the name is already defined", what,
+                    full);
+    }
+    dn->full.ptr = full;
+    dn->full.len = (uint32_t)full_len;
+    dn->short_name.ptr = full + full_len - short_len;
+    dn->short_name.len = (uint32_t)short_len;
+    dn->ns.ptr = full;
+    dn->ns.len = full_len > short_len ? full_len - short_len - 1 : 0;
+    return CFAVRO_OK;
+}
+
+/* Create the node of a named type and register its name, so that later
+ * references (and references from inside its own fields) find it. */
+static int named_node(cf_ctx *c, const cf_loc *loc, cf_kind kind, const cf_defname *dn,
+                      uint32_t *out)
+{
+    TRY(node_new(c, loc, kind, out));
+    cf_node *n = &c->nodes[*out];
+    n->name = dn->full;
+    n->short_name = dn->short_name;
+    uint32_t existing;
+    if (cf_strtab_put(&c->names, dn->full.ptr, dn->full.len, *out, &existing) != 0) {
+        return nomem(c);
+    }
+    return CFAVRO_OK;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Types                                                                     */
+/* ------------------------------------------------------------------------ */
+
+static int compile_type(cf_ctx *c, json_t *j, cf_ns ns, const cf_loc *loc, uint32_t depth,
+                        uint32_t *out);
+
+static int compile_record(cf_ctx *c, json_t *obj, cf_ns ns, const cf_loc *loc,
+                          uint32_t depth, uint32_t *out)
+{
+    char buf[72];
+    cf_defname dn;
+    TRY(parse_name(c, obj, "record", ns, loc, &dn));
+    const char *rn = dn.full.ptr;
+    json_t *fields = json_object_get(obj, "fields");
+    if (fields == NULL) {
+        return fail(c, loc, CFAVRO_E_SCHEMA_INVALID, "record %s without \"fields\"", rn);
+    }
+    if (!json_is_array(fields)) {
+        return fail(c, loc, CFAVRO_E_SCHEMA_INVALID,
+                    "record %s: \"fields\" must be an array, not %s", rn, json_kind(fields));
+    }
+    size_t nf = json_array_size(fields);
+    if (nf > c->lim->max_fields) {
+        return fail(c, loc, CFAVRO_E_LIMIT_SCHEMA, "record %s has %zu fields (max_fields %u)", rn,
+                    nf, c->lim->max_fields);
+    }
+    /* Pass 1: the fields' own attributes, before any recursion, so the
+     * scratch table is free again by the time nested records need it. */
+    cf_strtab_reset(&c->scratch);
+    for (size_t i = 0; i < nf; i++) {
+        const json_t *f = json_array_get(fields, i);
+        if (!json_is_object(f)) {
+            return fail(c, loc, CFAVRO_E_SCHEMA_INVALID,
+                        "record %s: field %zu must be an object, not %s", rn, i, json_kind(f));
+        }
+        const json_t *fname = json_object_get(f, "name");
+        if (fname == NULL) {
+            return fail(c, loc, CFAVRO_E_SCHEMA_INVALID, "record %s: field %zu without a \"name\"",
+                        rn, i);
+        }
+        if (!json_is_string(fname)) {
+            return fail(c, loc, CFAVRO_E_SCHEMA_INVALID,
+                        "record %s: \"name\" of field %zu must be a string, not %s", rn, i,
+                        json_kind(fname));
+        }
+        const char *s = json_string_value(fname);
+        size_t len = json_string_length(fname);
+        if (!cf_avro_name_valid(s, len)) {
+            return fail(c, loc, CFAVRO_E_SCHEMA_INVALID, "record %s: invalid field name \"%s\"",
+                        rn, cf_msg_text(buf, sizeof buf, s, len));
+        }
+        uint32_t first;
+        if (cf_strtab_put(&c->scratch, s, len, (uint32_t)i, &first) != 0) {
+            return nomem(c);
+        }
+        if (first != CF_STRTAB_MISSING) {
+            return fail(c, loc, CFAVRO_E_SCHEMA_INVALID,
+                        "record %s: duplicate field name \"%s\" (fields %u and %zu)", rn,
+                        cf_msg_text(buf, sizeof buf, s, len), first, i);
+        }
+        if (json_object_get(f, "type") == NULL) {
+            return fail(c, loc, CFAVRO_E_SCHEMA_INVALID,
+                        "record %s: field \"%s\" without a \"type\"", rn,
+                        cf_msg_text(buf, sizeof buf, s, len));
+        }
+    }
+    uint32_t idx;
+    TRY(named_node(c, loc, CF_RECORD, &dn, &idx));
+    cf_field *fa = NULL;
+    if (nf > 0) {
+        fa = cf_arena_calloc(&c->arena, nf, sizeof *fa);
+        if (fa == NULL) {
+            return nomem(c);
+        }
+    }
+    for (size_t i = 0; i < nf; i++) {
+        const json_t *fname = json_object_get(json_array_get(fields, i), "name");
+        const char *s = json_string_value(fname);
+        size_t len = json_string_length(fname);
+        if (cf_arena_str(&c->arena, s, len, &fa[i].name) != 0 ||
+            cf_arena_json_wrap(&c->arena, "\"", s, len, "\":", &fa[i].json_key) != 0) {
+            return nomem(c);
+        }
+    }
+    c->nodes[idx].fields = fa;
+    c->nodes[idx].count = (uint32_t)nf;
+    /* Pass 2: field types. The field object stays at hand here for what a
+     * reader schema will need later (defaults, aliases, order). */
+    uint32_t min = 0;
+    for (size_t i = 0; i < nf; i++) {
+        json_t *f = json_array_get(fields, i);
+        cf_loc fl = {loc, LOC_FIELD, fa[i].name.ptr, fa[i].name.len, rn, i};
+        uint32_t t;
+        TRY(compile_type(c, json_object_get(f, "type"), dn.ns, &fl, depth + 1, &t));
+        fa[i].type = t;
+        /* A field whose record is still being compiled (recursion) reads
+         * min_size 0 here: fine for a lower bound. */
+        min = sat_add(min, c->nodes[t].min_size);
+    }
+    c->nodes[idx].min_size = min;
+    *out = idx;
+    return CFAVRO_OK;
+}
+
+static int compile_enum(cf_ctx *c, json_t *obj, cf_ns ns, const cf_loc *loc, uint32_t *out)
+{
+    char buf[72];
+    cf_defname dn;
+    TRY(parse_name(c, obj, "enum", ns, loc, &dn));
+    const char *en = dn.full.ptr;
+    json_t *syms = json_object_get(obj, "symbols");
+    if (syms == NULL) {
+        return fail(c, loc, CFAVRO_E_SCHEMA_INVALID, "enum %s without \"symbols\"", en);
+    }
+    if (!json_is_array(syms)) {
+        return fail(c, loc, CFAVRO_E_SCHEMA_INVALID,
+                    "enum %s: \"symbols\" must be an array, not %s", en, json_kind(syms));
+    }
+    size_t ns_count = json_array_size(syms);
+    if (ns_count > c->lim->max_symbols) {
+        return fail(c, loc, CFAVRO_E_LIMIT_SCHEMA, "enum %s has %zu symbols (max_symbols %u)",
+                    en, ns_count, c->lim->max_symbols);
+    }
+    cf_strtab_reset(&c->scratch);
+    for (size_t i = 0; i < ns_count; i++) {
+        const json_t *sj = json_array_get(syms, i);
+        if (!json_is_string(sj)) {
+            return fail(c, loc, CFAVRO_E_SCHEMA_INVALID,
+                        "enum %s: symbol %zu must be a string, not %s", en, i, json_kind(sj));
+        }
+        const char *s = json_string_value(sj);
+        size_t len = json_string_length(sj);
+        if (!cf_avro_name_valid(s, len)) {
+            return fail(c, loc, CFAVRO_E_SCHEMA_INVALID, "enum %s: invalid symbol \"%s\"", en,
+                        cf_msg_text(buf, sizeof buf, s, len));
+        }
+        uint32_t first;
+        if (cf_strtab_put(&c->scratch, s, len, (uint32_t)i, &first) != 0) {
+            return nomem(c);
+        }
+        if (first != CF_STRTAB_MISSING) {
+            return fail(c, loc, CFAVRO_E_SCHEMA_INVALID,
+                        "enum %s: duplicate symbol \"%s\" (symbols %u and %zu)", en,
+                        cf_msg_text(buf, sizeof buf, s, len), first, i);
+        }
+    }
+    uint32_t idx;
+    TRY(named_node(c, loc, CF_ENUM, &dn, &idx));
+    cf_str *quoted = NULL, *raw = NULL;
+    if (ns_count > 0) {
+        quoted = cf_arena_calloc(&c->arena, ns_count, sizeof *quoted);
+        raw = cf_arena_calloc(&c->arena, ns_count, sizeof *raw);
+        if (quoted == NULL || raw == NULL) {
+            return nomem(c);
+        }
+    }
+    for (size_t i = 0; i < ns_count; i++) {
+        const json_t *sj = json_array_get(syms, i);
+        const char *s = json_string_value(sj);
+        size_t len = json_string_length(sj);
+        if (cf_arena_str(&c->arena, s, len, &raw[i]) != 0 ||
+            cf_arena_json_wrap(&c->arena, "\"", s, len, "\"", &quoted[i]) != 0) {
+            return nomem(c);
+        }
+    }
+    cf_node *n = &c->nodes[idx];
+    n->count = (uint32_t)ns_count;
+    n->symbols = quoted;
+    n->symbol_names = raw;
+    n->min_size = 1;
+    *out = idx;
+    return CFAVRO_OK;
+}
+
+static int compile_fixed(cf_ctx *c, json_t *obj, cf_ns ns, const cf_loc *loc, uint32_t *out)
+{
+    cf_defname dn;
+    TRY(parse_name(c, obj, "fixed", ns, loc, &dn));
+    const char *fn = dn.full.ptr;
+    const json_t *sz = json_object_get(obj, "size");
+    if (sz == NULL) {
+        return fail(c, loc, CFAVRO_E_SCHEMA_INVALID, "fixed %s without a \"size\"", fn);
+    }
+    if (!json_is_integer(sz)) {
+        return fail(c, loc, CFAVRO_E_SCHEMA_INVALID,
+                    "fixed %s: \"size\" must be an integer, not %s", fn, json_kind(sz));
+    }
+    json_int_t size = json_integer_value(sz);
+    if (size < 0) {
+        return fail(c, loc, CFAVRO_E_SCHEMA_INVALID, "fixed %s: negative size %lld", fn,
+                    (long long)size);
+    }
+    if ((unsigned long long)size > c->lim->max_fixed_size) {
+        return fail(c, loc, CFAVRO_E_LIMIT_SCHEMA,
+                    "fixed %s: size %lld is over max_fixed_size (%u)", fn, (long long)size,
+                    c->lim->max_fixed_size);
+    }
+    uint32_t idx;
+    TRY(named_node(c, loc, CF_FIXED, &dn, &idx));
+    cf_node *n = &c->nodes[idx];
+    n->count = (uint32_t)size;
+    n->min_size = (uint32_t)size;
+    int32_t p, s;
+    n->logical = (uint8_t)cf_schema_logical(obj, CF_FIXED, size, &p, &s);
+    n->precision = p;
+    n->scale = s;
+    *out = idx;
+    return CFAVRO_OK;
+}
+
+/* array (items) and map (values). */
+static int compile_container(cf_ctx *c, json_t *obj, cf_kind kind, cf_ns ns, const cf_loc *loc,
+                             uint32_t depth, uint32_t *out)
+{
+    const char *attr = kind == CF_ARRAY ? "items" : "values";
+    json_t *child = json_object_get(obj, attr);
+    if (child == NULL) {
+        return fail(c, loc, CFAVRO_E_SCHEMA_INVALID, "%s without \"%s\"", kind_name[kind], attr);
+    }
+    uint32_t idx;
+    TRY(node_new(c, loc, kind, &idx));
+    cf_loc cl = {loc, kind == CF_ARRAY ? LOC_ITEMS : LOC_VALUES, NULL, 0, NULL, 0};
+    uint32_t t;
+    TRY(compile_type(c, child, ns, &cl, depth + 1, &t));
+    c->nodes[idx].child = t;
+    c->nodes[idx].min_size = 1; /* a zero block count ends it */
+    *out = idx;
+    return CFAVRO_OK;
+}
+
+static int compile_union(cf_ctx *c, json_t *arr, cf_ns ns, const cf_loc *loc, uint32_t depth,
+                         uint32_t *out)
+{
+    size_t nb = json_array_size(arr);
+    if (nb == 0) {
+        return fail(c, loc, CFAVRO_E_SCHEMA_INVALID, "empty union");
+    }
+    if (nb > c->lim->max_branches) {
+        return fail(c, loc, CFAVRO_E_LIMIT_SCHEMA, "union has %zu branches (max_branches %u)", nb,
+                    c->lim->max_branches);
+    }
+    uint32_t idx;
+    TRY(node_new(c, loc, CF_UNION, &idx));
+    cf_branch *br = cf_arena_calloc(&c->arena, nb, sizeof *br);
+    if (br == NULL) {
+        return nomem(c);
+    }
+    uint32_t min = UINT32_MAX;
+    bool nullable = false;
+    for (size_t i = 0; i < nb; i++) {
+        json_t *b = json_array_get(arr, i);
+        cf_loc bl = {loc, LOC_BRANCH, NULL, 0, NULL, i};
+        if (json_is_array(b)) {
+            return fail(c, &bl, CFAVRO_E_SCHEMA_INVALID, "a union directly inside a union");
+        }
+        uint32_t t;
+        TRY(compile_type(c, b, ns, &bl, depth + 1, &t));
+        const cf_node *bn = &c->nodes[t];
+        br[i].type = t;
+        if (kind_is_named(bn->kind)) {
+            if (cf_arena_json_wrap(&c->arena, "{\"", bn->name.ptr, bn->name.len, "\":",
+                                   &br[i].json_open) != 0) {
+                return nomem(c);
+            }
+        } else {
+            br[i].json_open.ptr = kind_open[bn->kind];
+            br[i].json_open.len = (uint32_t)strlen(kind_open[bn->kind]);
+        }
+        if (bn->min_size < min) {
+            min = bn->min_size;
+        }
+        nullable |= bn->kind == CF_NULL;
+    }
+    /* The spec allows one branch per unnamed type (array and map included)
+     * and one per named type's full name. */
+    size_t first_of_kind[KIND_COUNT];
+    for (int k = 0; k < KIND_COUNT; k++) {
+        first_of_kind[k] = SIZE_MAX;
+    }
+    cf_strtab_reset(&c->scratch);
+    for (size_t i = 0; i < nb; i++) {
+        const cf_node *bn = &c->nodes[br[i].type];
+        size_t first = SIZE_MAX;
+        if (kind_is_named(bn->kind)) {
+            uint32_t f32;
+            if (cf_strtab_put(&c->scratch, bn->name.ptr, bn->name.len, (uint32_t)i, &f32) != 0) {
+                return nomem(c);
+            }
+            first = f32 == CF_STRTAB_MISSING ? SIZE_MAX : f32;
+        } else if (first_of_kind[bn->kind] != SIZE_MAX) {
+            first = first_of_kind[bn->kind];
+        } else {
+            first_of_kind[bn->kind] = i;
+        }
+        if (first != SIZE_MAX) {
+            return fail(c, loc, CFAVRO_E_SCHEMA_INVALID,
+                        "union has two branches of type %s (branches %zu and %zu)",
+                        bn->name.ptr, first, i);
+        }
+    }
+    cf_node *n = &c->nodes[idx];
+    n->count = (uint32_t)nb;
+    n->branches = br;
+    n->min_size = sat_add(1, min);
+    n->flags = nullable ? CF_NODE_NULLABLE : 0;
+    *out = idx;
+    return CFAVRO_OK;
+}
+
+/* {"type": ...} */
+static int compile_object(cf_ctx *c, json_t *obj, cf_ns ns, const cf_loc *loc, uint32_t depth,
+                          uint32_t *out)
+{
+    const json_t *tj = json_object_get(obj, "type");
+    if (tj == NULL) {
+        return fail(c, loc, CFAVRO_E_SCHEMA_INVALID, "type object without a \"type\"");
+    }
+    if (!json_is_string(tj)) {
+        return fail(c, loc, CFAVRO_E_SCHEMA_INVALID, "\"type\" must be a string, not %s",
+                    json_kind(tj));
+    }
+    const char *ts = json_string_value(tj);
+    size_t tl = json_string_length(tj);
+    int prim = cf_avro_primitive_kind(ts, tl);
+    if (prim >= 0) {
+        int32_t p, s;
+        cf_logical lt = cf_schema_logical(obj, (cf_kind)prim, 0, &p, &s);
+        if (lt == CF_LT_NONE) {
+            return prim_node(c, loc, prim, out); /* plain primitives share one node */
+        }
+        TRY(node_new(c, loc, (cf_kind)prim, out));
+        cf_node *n = &c->nodes[*out];
+        n->logical = (uint8_t)lt;
+        n->precision = p;
+        n->scale = s;
+        n->min_size = prim_min_size[prim];
+        return CFAVRO_OK;
+    }
+    if (json_str_is(tj, "record")) {
+        return compile_record(c, obj, ns, loc, depth, out);
+    }
+    if (json_str_is(tj, "enum")) {
+        return compile_enum(c, obj, ns, loc, out);
+    }
+    if (json_str_is(tj, "fixed")) {
+        return compile_fixed(c, obj, ns, loc, out);
+    }
+    if (json_str_is(tj, "array")) {
+        return compile_container(c, obj, CF_ARRAY, ns, loc, depth, out);
+    }
+    if (json_str_is(tj, "map")) {
+        return compile_container(c, obj, CF_MAP, ns, loc, depth, out);
+    }
+    /* {"type": "com.example.Side"}: a reference, as Java accepts it. */
+    return resolve_name(c, ts, tl, ns, loc, out);
+}
+
+static int compile_type(cf_ctx *c, json_t *j, cf_ns ns, const cf_loc *loc, uint32_t depth,
+                        uint32_t *out)
+{
+    if (json_is_string(j)) {
+        return resolve_name(c, json_string_value(j), json_string_length(j), ns, loc, out);
+    }
+    if (!json_is_object(j) && !json_is_array(j)) {
+        return fail(c, loc, CFAVRO_E_SCHEMA_INVALID,
+                    "a type must be a string, an object or an array, not %s", json_kind(j));
+    }
+    /* Only definitions nest; the bound keeps the recursion (and the walker's
+     * view of the schema) shallow whatever the input. */
+    if (depth > c->lim->max_depth) {
+        return fail(c, loc, CFAVRO_E_LIMIT_SCHEMA,
+                    "type definitions nested deeper than %u (max_depth)", c->lim->max_depth);
+    }
+    if (json_is_array(j)) {
+        return compile_union(c, j, ns, loc, depth, out);
+    }
+    return compile_object(c, j, ns, loc, depth, out);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Entry points                                                              */
+/* ------------------------------------------------------------------------ */
+
+/* Move the finished program into the arena and hand it out as a cf_schema. */
+static int finish(cf_ctx *c, const char *json, size_t len, uint32_t root, cf_schema **out)
+{
+    cf_schema *s = cf_arena_calloc(&c->arena, 1, sizeof *s);
+    cf_node *nodes = cf_arena_calloc(&c->arena, c->count, sizeof *nodes);
+    if (s == NULL || nodes == NULL || cf_arena_str(&c->arena, json, len, &s->json) != 0) {
+        return nomem(c);
+    }
+    memcpy(nodes, c->nodes, (size_t)c->count * sizeof *nodes);
+    s->nodes = nodes;
+    s->node_count = c->count;
+    s->root = root;
+    s->priv = c->arena.head;
+    *out = s;
+    return CFAVRO_OK;
+}
+
+int cf_schema_compile(const char *json, size_t len, const cf_schema_limits *limits,
+                      cf_schema **out, cfavro_error *err)
+{
+    cf_error_clear(err);
+    if (out == NULL) {
+        return cf_error_set(err, CFAVRO_E_ARGUMENT, CFAVRO_NO_OFFSET,
+                            "cf_schema_compile: out is NULL");
+    }
+    *out = NULL;
+    if (json == NULL && len > 0) {
+        return cf_error_set(err, CFAVRO_E_ARGUMENT, CFAVRO_NO_OFFSET,
+                            "cf_schema_compile: schema text is NULL");
+    }
+    cf_schema_limits defaults;
+    if (limits == NULL) {
+        cf_schema_limits_default(&defaults);
+        limits = &defaults;
+    }
+    if (len > limits->max_json_bytes) {
+        return cf_error_set(err, CFAVRO_E_LIMIT_SCHEMA, CFAVRO_NO_OFFSET,
+                            "schema text is %zu bytes, over max_json_bytes (%zu)", len,
+                            limits->max_json_bytes);
+    }
+    if (json == NULL) {
+        json = "";
+    }
+    json_error_t jerr;
+    /* Duplicate keys are rejected: which "type" would win is up to each
+     * parser, and two readers of one schema must agree. */
+    json_t *doc = json_loadb(json, len, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL,
+                             &jerr);
+    if (doc == NULL) {
+        return cf_error_set(err, CFAVRO_E_SCHEMA_INVALID, CFAVRO_NO_OFFSET,
+                            "schema is not valid JSON: line %d, column %d: %s", jerr.line,
+                            jerr.column, jerr.text);
+    }
+
+    cf_ctx c;
+    memset(&c, 0, sizeof c);
+    c.lim = limits;
+    c.err = err;
+    /* Compiled schemas take roughly as much memory as their text; one first
+     * block of about that size serves most schemas. */
+    cf_arena_init(&c.arena, len * 2 + 512);
+    cf_strtab_init(&c.names);
+    cf_strtab_init(&c.scratch);
+    for (int k = 0; k <= CF_STRING; k++) {
+        c.prim[k] = NO_NODE;
+    }
+    cf_loc top = {NULL, LOC_TOP, NULL, 0, NULL, 0};
+    cf_ns null_ns = {NULL, 0};
+    uint32_t root = 0;
+    int rc = compile_type(&c, doc, null_ns, &top, 1, &root);
+    if (rc == CFAVRO_OK) {
+        rc = finish(&c, json, len, root, out);
+    }
+    if (rc != CFAVRO_OK) {
+        cf_arena_release(c.arena.head);
+        *out = NULL;
+    }
+    cf_free(c.nodes);
+    cf_free(c.tmp);
+    cf_strtab_free(&c.names);
+    cf_strtab_free(&c.scratch);
+    json_decref(doc);
+    return rc;
+}
+
+void cf_schema_free(cf_schema *schema)
+{
+    if (schema != NULL) {
+        /* The schema struct itself lives in the arena. */
+        cf_arena_release(schema->priv);
+    }
+}
