@@ -305,8 +305,33 @@ static void teardown_schema(schema_run *s)
  * both sides have the same JSON type; a single-key object facing a
  * non-object (or a differently named single-key object) is unwrapped as a
  * union branch. Counts compared leaves and mismatches. */
+static size_t g_avroc_nul_cut; /* avro-c JSON strings cut at a zero byte */
+
+static const char *only_key(const json_t *o)
+{
+    return json_is_object(o) && json_object_size(o) == 1
+               ? json_object_iter_key(json_object_iter((json_t *)o))
+               : NULL;
+}
+
+static json_t *only_value(const json_t *o)
+{
+    return json_object_iter_value(json_object_iter((json_t *)o));
+}
+
 static void json_cmp(const json_t *a, const json_t *b, size_t *leaves, size_t *bad)
 {
+    const char *ka = only_key(a), *kb = only_key(b);
+    /* both wrapped, by different names (avro-c writes a named branch's short
+     * name, the Avro spec the full name): compare the branches */
+    if (ka && kb && strcmp(ka, kb) != 0) {
+        json_cmp(only_value(a), only_value(b), leaves, bad);
+        return;
+    }
+    if (kb && json_is_object(a) && !json_object_get(a, kb)) {
+        json_cmp(a, only_value(b), leaves, bad);
+        return;
+    }
     if (json_is_object(a) && json_object_size(a) == 1 &&
         (!json_is_object(b) || !json_object_get(b, json_object_iter_key(json_object_iter((json_t *)a))))) {
         json_cmp(json_object_iter_value(json_object_iter((json_t *)a)), b, leaves, bad);
@@ -321,10 +346,13 @@ static void json_cmp(const json_t *a, const json_t *b, size_t *leaves, size_t *b
         json_t *va;
         json_object_foreach((json_t *)a, key, va) {
             json_t *vb = json_object_get(b, key);
+            size_t before = *bad;
             if (vb)
                 json_cmp(va, vb, leaves, bad);
             else
                 (*bad)++;
+            if (*bad != before && getenv("CF_BENCH_DEBUG"))
+                fprintf(stderr, "  differs at key %s\n", key);
         }
         return;
     }
@@ -339,9 +367,21 @@ static void json_cmp(const json_t *a, const json_t *b, size_t *leaves, size_t *b
     }
     if (json_is_string(a) && json_is_string(b)) {
         (*leaves)++;
+        size_t la = json_string_length(a), lb = json_string_length(b);
+        if (la < lb && json_string_value(b)[la] == '\0' &&
+            memcmp(json_string_value(a), json_string_value(b), la) == 0) {
+            /* avro-c 1.11 ends a bytes/fixed value's JSON at its first zero
+             * byte (it builds a C string); cfavro writes \u0000 and goes on */
+            g_avroc_nul_cut++;
+            return;
+        }
         if (json_string_length(a) != json_string_length(b) ||
-            memcmp(json_string_value(a), json_string_value(b), json_string_length(a)) != 0)
+            memcmp(json_string_value(a), json_string_value(b), json_string_length(a)) != 0) {
             (*bad)++;
+            if (getenv("CF_BENCH_DEBUG"))
+                fprintf(stderr, "  avro-c %zu bytes, cfavro %zu bytes\n", json_string_length(a),
+                        json_string_length(b));
+        }
         return;
     }
     if (json_is_number(a) && json_is_number(b)) {
@@ -349,7 +389,10 @@ static void json_cmp(const json_t *a, const json_t *b, size_t *leaves, size_t *b
         if (json_is_integer(a) && json_is_integer(b)) {
             if (json_integer_value(a) != json_integer_value(b))
                 (*bad)++;
-        } else if (json_number_value(a) != json_number_value(b)) {
+        } else if (json_number_value(a) != json_number_value(b) &&
+                   (float)json_number_value(a) != (float)json_number_value(b)) {
+            /* avro-c prints a float widened to double (0.62999999523...),
+             * a shortest-digits writer 0.63: the same float */
             (*bad)++;
         }
         return;
@@ -408,10 +451,10 @@ static int verify_schema(schema_run *s, int with_cfavro)
                 continue;
             sampled++;
             json_error_t jerr;
-            json_t *jb = json_loadb(json, len, 0, &jerr);
+            json_t *jb = json_loadb(json, len, JSON_ALLOW_NUL, &jerr);
             json_t *ja = NULL;
             if (cf_avroc_to_json(&s->avroc, c->msgs[i], c->lens[i], &alen, &atext) == 0) {
-                ja = json_loads(atext, 0, &jerr);
+                ja = json_loads(atext, JSON_ALLOW_NUL, &jerr);
                 free(atext);
             }
             if (!jb) {
@@ -458,9 +501,11 @@ static int verify_schema(schema_run *s, int with_cfavro)
         }
         printf("  check %-6s cfavro: validate %zu/%zu, JSON %zu/%zu, batch %zu/%zu; "
                "%zu sampled JSON docs parse (%zu fail), %zu leaves vs avro-c, %zu differ; "
-               "NDJSON bytes %s; %zu sampled lines differ\n",
+               "NDJSON bytes %s; %zu sampled lines differ\n"
+               "               (avro-c cut %zu bytes values at a zero byte; not counted)\n",
                s->name, n - v.failed, n, n - j.failed, n, n - b.failed, n, sampled,
-               parse_fail, leaves, bad, b.sum == j.sum + n ? "match" : "MISMATCH", line_bad);
+               parse_fail, leaves, bad, b.sum == j.sum + n ? "match" : "MISMATCH", line_bad,
+               g_avroc_nul_cut);
         if (v.failed || j.failed || b.failed || parse_fail || bad || leaves == 0 ||
             b.sum != j.sum + n || line_bad)
             ok = 0;
