@@ -183,15 +183,34 @@ static int fail(cf_ctx *c, const cf_loc *loc, int status, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(what, sizeof what, fmt, ap);
     va_end(ap);
-    /* Keep the tail (the problem itself) when both do not fit: shorten the
-     * location instead. */
-    size_t room = CFAVRO_ERROR_MESSAGE_MAX - 3;
+    /* Compose "where: what". When both do not fit, shorten the location
+     * rather than the problem itself. */
+    char msg[CFAVRO_ERROR_MESSAGE_MAX];
+    size_t cap = sizeof msg - 1;
     size_t lw = strlen(where), lm = strlen(what);
-    if (lw + lm > room - 1 && lm < room - 16) {
-        size_t keep = room - 1 - lm - 3;
-        memcpy(where + keep, "...", 4);
+    bool cut = false;
+    if (lw + 2 + lm > cap) {
+        size_t keep = cap > lm + 5 ? cap - lm - 5 : 0; /* room for "..." and ": " */
+        if (keep < lw) {
+            lw = keep;
+            cut = true;
+        }
     }
-    return cf_error_set(c->err, status, CFAVRO_NO_OFFSET, "%.200s: %.200s", where, what);
+    size_t n = 0;
+    memcpy(msg, where, lw);
+    n += lw;
+    if (cut) {
+        memcpy(msg + n, "...", 3);
+        n += 3;
+    }
+    memcpy(msg + n, ": ", 2);
+    n += 2;
+    if (lm > cap - n) {
+        lm = cap - n;
+    }
+    memcpy(msg + n, what, lm);
+    msg[n + lm] = '\0';
+    return cf_error_set(c->err, status, CFAVRO_NO_OFFSET, "%s", msg);
 }
 
 static int nomem(cf_ctx *c)

@@ -842,8 +842,11 @@ static void test_message_fits(void **state)
     cfavro_error err;
     assert_int_equal(compile_lim(j, NULL, &s, &err), CFAVRO_E_SCHEMA_INVALID);
     assert_true(strlen(err.message) < sizeof err.message);
-    assert_non_null(strstr(err.message, "unknown type name \"Unknown_name_here\""));
+    assert_non_null(strstr(err.message, "...: unknown type name \"Unknown_name_here\""));
     assert_non_null(strstr(err.message, "branch 1 of union in values of map"));
+    size_t ml = strlen(err.message);
+    assert_string_equal(err.message + ml - 2, "e\"");
+    assert_int_equal(ml, sizeof err.message - 1);
 }
 
 /* ------------------------------------------------------------------------ */
