@@ -441,6 +441,31 @@ static void test_base64_over_max(void **state)
     CHECK(CF_INPUT_BASE64, "AAECAw==\n", 4, OK("\x00\x01\x02\x03"), END);
 }
 
+/* Long lines go through the bulk decoder; a problem anywhere in them must be
+ * found exactly where the character-at-a-time path finds it (the file/1
+ * source runs that path only, and check() compares every source). */
+static void test_long_lines(void **state)
+{
+    (void)state;
+    CHECK(CF_INPUT_HEX, "000102030405060708090a0b0c0d0e0f\n", 0,
+          OK("\x00\x01\x02\x03\x04\x05\x06\x07\x08\x09\x0a\x0b\x0c\x0d\x0e\x0f"), END);
+    /* Bad character first and second in a pair. */
+    CHECK(CF_INPUT_HEX, "000102030405060708g90a0b\n00\n", 0,
+          ERR(18, 1, "invalid hex character 'g' at column 19"), OK("\x00"), END);
+    CHECK(CF_INPUT_HEX, "0001020304050607080g0a0b\n", 0, ERR(19, 1, "'g' at column 20"),
+          END);
+    CHECK(CF_INPUT_HEX, "0001020304050607080a0b0c\n", 7,
+          ERR(15, 1, "more than the maximum message size of 7 bytes"), END);
+    CHECK(CF_INPUT_BASE64, "AAECAwQFBgcICQoLDA0ODw==\n", 0,
+          OK("\x00\x01\x02\x03\x04\x05\x06\x07\x08\x09\x0a\x0b\x0c\x0d\x0e\x0f"), END);
+    CHECK(CF_INPUT_BASE64, "AAECAwQFBgc=CQoLDA0ODw==\n", 0,
+          ERR(12, 1, "'C' after the '=' padding at column 13"), END);
+    CHECK(CF_INPUT_BASE64, "AAECAwQFBgcICQoLD.0ODw==\n", 0,
+          ERR(17, 1, "invalid base64 character '.' at column 18"), END);
+    CHECK(CF_INPUT_BASE64, "AAECAwQFBgcICQoLDA0ODw==\n", 8,
+          ERR(11, 1, "more than the maximum message size of 8 bytes"), END);
+}
+
 /* ---- read errors -------------------------------------------------------- */
 
 /* A directory opens as a FILE but every read fails (EISDIR). */
@@ -523,6 +548,7 @@ int main(void)
         cmocka_unit_test(test_base64_invalid_char),
         cmocka_unit_test(test_base64_bad_padding),
         cmocka_unit_test(test_base64_over_max),
+        cmocka_unit_test(test_long_lines),
         cmocka_unit_test(test_read_error),
         cmocka_unit_test(test_wait_hook),
     };

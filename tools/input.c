@@ -553,6 +553,66 @@ no_memory:
     return false;
 }
 
+/* Decode a run of ordinary content (whole hex pairs or base64 quads without
+ * padding) straight from the window: the common case, without the per-
+ * character bookkeeping. Stops before anything unusual (whitespace, a bad
+ * character, '=', the limit), which line_char then handles one at a time.
+ * Returns the bytes consumed. */
+static size_t fast_run(cf_input *in, line_state *st)
+{
+    if (st->trailing || st->pending != 0 || st->pad != 0) {
+        return 0;
+    }
+    const uint8_t *p = in->win;
+    size_t room = in->max - in->msg_len;
+    size_t used = 0;
+    if (in->format == CF_INPUT_HEX) {
+        size_t pairs = in->win_len / 2 < room ? in->win_len / 2 : room;
+        if (pairs == 0 || !reserve(in, in->msg_len + pairs, in->max)) {
+            return 0;
+        }
+        uint8_t *out = in->msg + in->msg_len;
+        size_t k = 0;
+        for (; k < pairs; k++) {
+            int hi = hex_value(p[2 * k]);
+            int lo = hex_value(p[2 * k + 1]);
+            if ((hi | lo) < 0) {
+                break;
+            }
+            out[k] = (uint8_t)(hi << 4 | lo);
+        }
+        in->msg_len += k;
+        used = 2 * k;
+    } else {
+        size_t quads = in->win_len / 4 < room / 3 ? in->win_len / 4 : room / 3;
+        if (quads == 0 || !reserve(in, in->msg_len + 3 * quads, in->max)) {
+            return 0;
+        }
+        uint8_t *out = in->msg + in->msg_len;
+        size_t k = 0;
+        for (; k < quads; k++) {
+            int a = b64_value(p[4 * k]);
+            int b = b64_value(p[4 * k + 1]);
+            int c = b64_value(p[4 * k + 2]);
+            int d = b64_value(p[4 * k + 3]);
+            if ((a | b | c | d) < 0) {
+                break;
+            }
+            uint32_t v = (uint32_t)a << 18 | (uint32_t)b << 12 | (uint32_t)c << 6 | (uint32_t)d;
+            out[3 * k] = (uint8_t)(v >> 16);
+            out[3 * k + 1] = (uint8_t)(v >> 8);
+            out[3 * k + 2] = (uint8_t)v;
+        }
+        in->msg_len += 3 * k;
+        used = 4 * k;
+    }
+    if (used > 0) {
+        st->started = true;
+        advance(in, used);
+    }
+    return used;
+}
+
 /* The line is complete: is its content whole? */
 static bool line_end(cf_input *in, const line_state *st, uint64_t end, cf_input_error *err)
 {
@@ -611,6 +671,9 @@ static cf_input_result next_line(cf_input *in, const uint8_t **msg, size_t *len,
             /* Skip the rest of the bad line quickly. */
             const uint8_t *nl = memchr(in->win, '\n', in->win_len);
             advance(in, nl ? (size_t)(nl - in->win) : in->win_len);
+            continue;
+        }
+        if (fast_run(in, &st) > 0) {
             continue;
         }
         if (is_space(c)) {

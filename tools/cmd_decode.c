@@ -1,0 +1,479 @@
+/* `cfavro decode`: framed Avro messages in, one JSON document per line out. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cfavro.h"
+#include "commands.h"
+#include "input.h"
+
+void cf_cmd_decode_help(FILE *out)
+{
+    fputs(
+        "Usage: cfavro decode --schema-dir DIR [options] [FILE|-]\n"
+        "\n"
+        "Decode Confluent-framed Avro messages (magic byte 0x00 + 4-byte schema id +\n"
+        "Avro binary) to JSON, one document per line (NDJSON) on standard output.\n"
+        "Schemas come from DIR/<id>.avsc. Input is FILE, or standard input when FILE\n"
+        "is '-' or absent.\n"
+        "\n"
+        "Input:\n"
+        "  --schema-dir DIR      directory of <id>.avsc schema files (required)\n"
+        "  --format FORMAT       how the input is cut into messages (default: raw):\n"
+        "      raw               the whole input is one message (a file saved from\n"
+        "                        one Kafka record)\n"
+        "      len32be           a stream of records, each a 4-byte big-endian length\n"
+        "                        followed by that many bytes; this is what\n"
+        "                        kcat -C -f '%R%s' writes\n"
+        "      hex               one message per line in hex digits\n"
+        "      base64            one message per line in standard base64 (with padding)\n"
+        "                        For hex and base64, blank lines and whitespace around\n"
+        "                        a line (CRLF included) are ignored.\n"
+        "  --max-message-bytes N largest message accepted, in bytes; K, M and G\n"
+        "                        suffixes multiply by 1024 (default 64M). A len32be\n"
+        "                        length above it is an input error; its record is\n"
+        "                        skipped unread.\n"
+        "\n"
+        "Output (the library's json.* and decode.* settings):\n"
+        "  --union avro|plain    unions as {\"type\": value} (Avro JSON, default) or\n"
+        "                        as the plain value\n"
+        "  --bytes avro|base64|hex\n"
+        "                        bytes and fixed as Avro JSON strings (code points\n"
+        "                        0-255, default), base64 or hex\n"
+        "  --time iso8601|epoch  date, time and timestamp logical types as ISO-8601\n"
+        "                        strings (default) or their numbers\n"
+        "  --decimal string|number\n"
+        "                        decimals as exact strings (default) or JSON numbers\n"
+        "  --nonfinite string|null\n"
+        "                        NaN and infinities as \"NaN\"/\"Infinity\" strings\n"
+        "                        (default) or null\n"
+        "  --invalid-utf8 error|replace\n"
+        "                        invalid UTF-8 in an Avro string fails the message\n"
+        "                        (default) or becomes U+FFFD\n"
+        "  --no-logical          ignore logical types: print the underlying values\n"
+        "  --allow-trailing      ignore bytes after the value instead of failing\n"
+        "  --set KEY=VALUE       any client or decoder setting, e.g.\n"
+        "                        --set limit.depth=64 (repeatable)\n"
+        "  -h, --help            show this help\n"
+        "\n"
+        "Errors:\n"
+        "  A message that fails to decode prints one line on standard error and\n"
+        "  decoding continues with the next message:\n"
+        "    cfavro: message INDEX: error STATUS (NAME) at offset OFFSET, path PATH: TEXT\n"
+        "  INDEX counts input records from 0; OFFSET is the byte offset inside that\n"
+        "  message (header included); the offset and path parts are left out when\n"
+        "  they do not apply. A record the input format cannot read (truncated\n"
+        "  len32be record, bad hex or base64 line, record over the maximum) prints\n"
+        "    cfavro: message INDEX: input error at byte POS[, line LINE]: TEXT\n"
+        "  where POS is the position in the input. A truncated final len32be record\n"
+        "  ends the input.\n"
+        "\n"
+        "Exit status:\n"
+        "  0  every message decoded\n"
+        "  1  at least one message failed (or output could not be written)\n"
+        "  2  usage error: unknown option, bad value, missing --schema-dir, schema\n"
+        "     directory not a directory, unreadable input file\n",
+        out);
+}
+
+/* Options that map one-to-one onto a library setting taking the same words. */
+typedef struct value_option {
+    const char *flag;
+    const char *key;
+} value_option;
+
+static const value_option value_options[] = {
+    {"--union", "json.union"},     {"--bytes", "json.bytes"},
+    {"--time", "json.time"},       {"--decimal", "json.decimal"},
+    {"--nonfinite", "json.nonfinite"}, {"--invalid-utf8", "json.invalid.utf8"},
+};
+
+/* Flags that set a library setting to a fixed value. */
+typedef struct flag_option {
+    const char *flag;
+    const char *key;
+    const char *value;
+} flag_option;
+
+static const flag_option flag_options[] = {
+    {"--no-logical", "json.logical", "false"},
+    {"--allow-trailing", "decode.trailing.bytes", "allow"},
+};
+
+typedef struct decode_args {
+    const char *schema_dir;
+    cf_input_format format;
+    size_t max_message;
+    const char *file; /* NULL: standard input */
+    cfavro_config *cfg;
+    bool help;
+} decode_args;
+
+#if defined(__GNUC__)
+__attribute__((format(printf, 1, 2)))
+#endif
+static int usage_error(const char *fmt, ...)
+{
+    fputs("cfavro decode: ", stderr);
+    va_list ap;
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputs("\nTry 'cfavro decode --help'.\n", stderr);
+    return CF_EXIT_USAGE;
+}
+
+/* N with an optional K/M/G (binary) suffix, 1 .. 4 GiB. */
+static bool parse_size(const char *s, size_t *out)
+{
+    if (*s < '0' || *s > '9') {
+        return false;
+    }
+    errno = 0;
+    char *end = NULL;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (errno != 0) {
+        return false;
+    }
+    unsigned shift = 0;
+    if (*end == 'K' || *end == 'k') {
+        shift = 10;
+    } else if (*end == 'M' || *end == 'm') {
+        shift = 20;
+    } else if (*end == 'G' || *end == 'g') {
+        shift = 30;
+    }
+    if (shift != 0) {
+        end++;
+    }
+    uint64_t cap = (uint64_t)1 << 32;
+    if ((uint64_t)SIZE_MAX / 2 < cap) {
+        cap = SIZE_MAX / 2;
+    }
+    if (*end != '\0' || v == 0 || v > (cap >> shift)) {
+        return false;
+    }
+    *out = (size_t)(v << shift);
+    return true;
+}
+
+static int set_config(decode_args *a, const char *flag, const char *key, const char *value)
+{
+    cfavro_error err;
+    if (cfavro_config_set(a->cfg, key, value, &err) != CFAVRO_OK) {
+        return usage_error("%s: %s", flag, err.message);
+    }
+    if (strcmp(key, "schema.dir") == 0) {
+        a->schema_dir = value;
+    }
+    return CF_EXIT_OK;
+}
+
+/* An option with a value, given as "--name VALUE" or "--name=VALUE". */
+static int apply_value(decode_args *a, const char *name, const char *value)
+{
+    if (strcmp(name, "--schema-dir") == 0) {
+        return set_config(a, name, "schema.dir", value);
+    }
+    if (strcmp(name, "--format") == 0) {
+        if (cf_input_format_parse(value, &a->format) != 0) {
+            return usage_error("--format: unknown format \"%s\" (expected raw, len32be, hex "
+                               "or base64)",
+                               value);
+        }
+        return CF_EXIT_OK;
+    }
+    if (strcmp(name, "--max-message-bytes") == 0) {
+        if (!parse_size(value, &a->max_message)) {
+            return usage_error("--max-message-bytes: invalid size \"%s\" (expected 1 to 4G)",
+                               value);
+        }
+        return CF_EXIT_OK;
+    }
+    if (strcmp(name, "--set") == 0) {
+        const char *eq = strchr(value, '=');
+        if (eq == NULL || eq == value) {
+            return usage_error("--set: expected KEY=VALUE, got \"%s\"", value);
+        }
+        char key[128];
+        size_t klen = (size_t)(eq - value);
+        if (klen >= sizeof key) {
+            return usage_error("--set: key too long in \"%s\"", value);
+        }
+        memcpy(key, value, klen);
+        key[klen] = '\0';
+        return set_config(a, name, key, eq + 1);
+    }
+    for (size_t i = 0; i < sizeof value_options / sizeof value_options[0]; i++) {
+        if (strcmp(name, value_options[i].flag) == 0) {
+            return set_config(a, name, value_options[i].key, value);
+        }
+    }
+    return -1;
+}
+
+static bool takes_value(const char *name)
+{
+    static const char *const own[] = {"--schema-dir", "--format", "--max-message-bytes",
+                                      "--set"};
+    for (size_t i = 0; i < sizeof own / sizeof own[0]; i++) {
+        if (strcmp(name, own[i]) == 0) {
+            return true;
+        }
+    }
+    for (size_t i = 0; i < sizeof value_options / sizeof value_options[0]; i++) {
+        if (strcmp(name, value_options[i].flag) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static int parse_args(decode_args *a, int argc, char **argv)
+{
+    bool options = true;
+    for (int i = 0; i < argc; i++) {
+        const char *arg = argv[i];
+        if (options && strcmp(arg, "--") == 0) {
+            options = false;
+            continue;
+        }
+        if (options && (strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0)) {
+            a->help = true;
+            return CF_EXIT_OK;
+        }
+        if (!options || arg[0] != '-' || strcmp(arg, "-") == 0) {
+            if (a->file != NULL) {
+                return usage_error("more than one input file (\"%s\" and \"%s\")", a->file,
+                                   arg);
+            }
+            a->file = arg;
+            continue;
+        }
+        /* Split "--name=value". */
+        char name[64];
+        const char *eq = strchr(arg, '=');
+        size_t nlen = eq ? (size_t)(eq - arg) : strlen(arg);
+        if (arg[1] != '-' || nlen >= sizeof name) {
+            return usage_error("unknown option \"%s\"", arg);
+        }
+        memcpy(name, arg, nlen);
+        name[nlen] = '\0';
+        if (takes_value(name)) {
+            const char *value = eq ? eq + 1 : NULL;
+            if (value == NULL) {
+                if (i + 1 >= argc) {
+                    return usage_error("option %s needs a value", name);
+                }
+                value = argv[++i];
+            }
+            int rc = apply_value(a, name, value);
+            if (rc != CF_EXIT_OK) {
+                return rc;
+            }
+            continue;
+        }
+        bool known = false;
+        for (size_t k = 0; k < sizeof flag_options / sizeof flag_options[0]; k++) {
+            if (strcmp(name, flag_options[k].flag) == 0) {
+                if (eq != NULL) {
+                    return usage_error("option %s takes no value", name);
+                }
+                int rc = set_config(a, name, flag_options[k].key, flag_options[k].value);
+                if (rc != CF_EXIT_OK) {
+                    return rc;
+                }
+                known = true;
+            }
+        }
+        if (!known) {
+            return usage_error("unknown option \"%s\"", arg);
+        }
+    }
+    return CF_EXIT_OK;
+}
+
+/* Copy text to `f` as one line: control bytes (a newline in a map key of a
+ * field path, say) are shown as \xNN so each failure stays one line. */
+static void put_clean(FILE *f, const char *s)
+{
+    for (; *s != '\0'; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c < 0x20 || c == 0x7f) {
+            fprintf(f, "\\x%02x", c);
+        } else {
+            putc(c, f);
+        }
+    }
+}
+
+/* A raw input that is really a len32be stream: the first 4 bytes are a
+ * plausible length of a framed record that fits. Decoded as one message it
+ * fails confusingly (schema id from the length bytes), so say what it is. */
+static bool looks_like_len32be(const uint8_t *m, size_t len)
+{
+    if (len < 9) {
+        return false;
+    }
+    uint32_t n = (uint32_t)m[0] << 24 | (uint32_t)m[1] << 16 | (uint32_t)m[2] << 8 | m[3];
+    return n >= CFAVRO_HEADER_V0_SIZE && n <= len - 4 &&
+           (m[4] == CFAVRO_MAGIC_V0 || m[4] == CFAVRO_MAGIC_V1);
+}
+
+static void report_decode(uint64_t index, const cfavro_error *e, bool hint)
+{
+    fflush(stdout); /* keep stdout and stderr in order when they share a file */
+    fprintf(stderr, "cfavro: message %llu: error %d (%s)", (unsigned long long)index, e->status,
+            cfavro_strerror(e->status));
+    if (e->offset != CFAVRO_NO_OFFSET) {
+        fprintf(stderr, " at offset %llu", (unsigned long long)e->offset);
+    }
+    if (e->path[0] != '\0') {
+        fputs(", path ", stderr);
+        put_clean(stderr, e->path);
+    }
+    fputs(": ", stderr);
+    put_clean(stderr, e->message);
+    if (hint) {
+        fputs(" (hint: the input looks like a length-prefixed stream; try --format len32be)",
+              stderr);
+    }
+    putc('\n', stderr);
+}
+
+static void report_input(uint64_t index, const cf_input_error *e)
+{
+    fflush(stdout);
+    fprintf(stderr, "cfavro: message %llu: input error at byte %llu", (unsigned long long)index,
+            (unsigned long long)e->offset);
+    if (e->line != 0) {
+        fprintf(stderr, ", line %llu", (unsigned long long)e->line);
+    }
+    fputs(": ", stderr);
+    put_clean(stderr, e->message);
+    putc('\n', stderr);
+}
+
+static void flush_stdout(void *arg)
+{
+    (void)arg;
+    fflush(stdout);
+}
+
+/* Decode every message of `in`; returns the exit status. */
+static int run(cfavro_decoder *dec, cf_input *in, cf_input_format format)
+{
+    uint64_t index = 0;
+    uint64_t failed = 0;
+    for (;; index++) {
+        const uint8_t *msg;
+        size_t len;
+        cf_input_error ierr;
+        cf_input_result r = cf_input_next(in, &msg, &len, &ierr);
+        if (r == CF_INPUT_END) {
+            break;
+        }
+        if (r == CF_INPUT_ERROR) {
+            report_input(index, &ierr);
+            failed++;
+            continue;
+        }
+        const char *json;
+        size_t json_len;
+        if (cfavro_decode_json(dec, msg, len, &json, &json_len) != CFAVRO_OK) {
+            report_decode(index, cfavro_decoder_error(dec),
+                          format == CF_INPUT_RAW && looks_like_len32be(msg, len));
+            failed++;
+            continue;
+        }
+        fwrite(json, 1, json_len, stdout);
+        putc('\n', stdout);
+    }
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        fprintf(stderr, "cfavro: cannot write output: %s\n", strerror(errno));
+        return CF_EXIT_FAILED;
+    }
+    return failed ? CF_EXIT_FAILED : CF_EXIT_OK;
+}
+
+/* Everything after argument parsing; owns nothing but what it opens. */
+static int decode_main(decode_args *a)
+{
+    struct stat st;
+    if (a->schema_dir == NULL) {
+        return usage_error("missing --schema-dir DIR");
+    }
+    if (stat(a->schema_dir, &st) != 0) {
+        return usage_error("--schema-dir %s: %s", a->schema_dir, strerror(errno));
+    }
+    if (!S_ISDIR(st.st_mode)) {
+        return usage_error("--schema-dir %s: not a directory", a->schema_dir);
+    }
+
+    FILE *f = stdin;
+    const char *name = "standard input";
+    if (a->file != NULL && strcmp(a->file, "-") != 0) {
+        name = a->file;
+        f = fopen(a->file, "rb");
+        if (f == NULL) {
+            return usage_error("cannot open %s: %s", a->file, strerror(errno));
+        }
+    }
+    if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
+        if (f != stdin) {
+            fclose(f);
+        }
+        return usage_error("cannot read %s: it is a directory", name);
+    }
+
+    int status = CF_EXIT_USAGE;
+    cfavro_error err;
+    cfavro_client *client = cfavro_client_new(a->cfg, &err);
+    cfavro_decoder *dec = client ? cfavro_decoder_new(client, &err) : NULL;
+    cf_input *in = dec ? cf_input_open_file(f, a->format, a->max_message) : NULL;
+    if (client == NULL || dec == NULL) {
+        fprintf(stderr, "cfavro decode: cannot start: %s\n", err.message);
+    } else if (in == NULL) {
+        fprintf(stderr, "cfavro decode: cannot start: out of memory\n");
+    } else {
+        /* Results of a live stream show up as soon as the input pauses;
+         * otherwise output goes out in large blocks. */
+        cf_input_set_wait_hook(in, flush_stdout, NULL);
+        status = run(dec, in, a->format);
+    }
+    cf_input_free(in);
+    cfavro_decoder_free(dec);
+    cfavro_client_free(client);
+    if (f != stdin) {
+        fclose(f);
+    }
+    return status;
+}
+
+int cf_cmd_decode(int argc, char **argv)
+{
+    static char outbuf[1 << 16];
+    decode_args a = {.format = CF_INPUT_RAW, .max_message = CF_INPUT_DEFAULT_MAX};
+    a.cfg = cfavro_config_new();
+    if (a.cfg == NULL) {
+        fputs("cfavro decode: out of memory\n", stderr);
+        return CF_EXIT_USAGE;
+    }
+    int status = parse_args(&a, argc, argv);
+    if (status == CF_EXIT_OK && a.help) {
+        cf_cmd_decode_help(stdout);
+    } else if (status == CF_EXIT_OK) {
+        if (!isatty(fileno(stdout))) {
+            setvbuf(stdout, outbuf, _IOFBF, sizeof outbuf);
+        }
+        status = decode_main(&a);
+    }
+    cfavro_config_free(a.cfg);
+    return status;
+}
