@@ -299,7 +299,7 @@ static size_t write_fast(char *dst, bool neg, uint64_t m, int k)
     char *d = dst + neg;
     *dst = '-';
     unsigned n = count_digits(m);
-    if (k == 0) { /* m < 2^51 < 10^16: always fixed notation */
+    if (k == 0) { /* m < 2^53 < 10^16: always fixed notation */
         write_digits(d, m, n);
         memcpy(d + n, ".0", 2);
         return (size_t)neg + n + 2;
@@ -372,13 +372,15 @@ size_t cf_fmt_double(char *dst, double v)
 
 /* ---- floats ------------------------------------------------------------- */
 
-/* Does the decimal m * 10^-k read back (strtof) as the float f? Decided
- * exactly, with no double rounding: f's rounding interval has midpoints
- * with 25 significant bits, and with k <= 12 both mid * 10^k (25 + 28 bits)
- * and m (< 2^53) are exact doubles, so comparing them is exact. */
-static bool float_reads_back(float f, double m, int k)
+/* The rounding interval of a float f: decimals strictly between lo and hi
+ * read back as f; at lo or hi exactly (a tie) only when f is even. */
+typedef struct float_interval {
+    double lo, hi;
+    bool even;
+} float_interval;
+
+static float_interval float_interval_of(float f)
 {
-    double fd = f;
     uint32_t fb;
     memcpy(&fb, &f, sizeof fb);
     int bexp = (int)(fb >> 23 & 0xFF); /* f > 0 and finite */
@@ -389,28 +391,34 @@ static bool float_reads_back(float f, double m, int k)
     if ((fb & 0x7FFFFF) == 0 && bexp > 1) {
         ulp_below = ulp / 2; /* f is a power of two: the float below is closer */
     }
-    double hi = (fd + ulp / 2) * k_pow10[k];
-    double lo = (fd - ulp_below / 2) * k_pow10[k];
+    float_interval iv = {(double)f - ulp_below / 2, (double)f + ulp / 2, (fb & 1) == 0};
+    return iv;
+}
+
+/* Does the decimal m * 10^-k read back (strtof) as the float whose interval
+ * is iv? Decided exactly, with no double rounding: the midpoints have 25
+ * significant bits, and with k <= 12 both mid * 10^k (25 + 28 bits) and m
+ * (< 2^53) are exact doubles, so comparing them is exact. */
+static bool float_reads_back(const float_interval *iv, double m, int k)
+{
+    double lo = iv->lo * k_pow10[k];
+    double hi = iv->hi * k_pow10[k];
     if (m > lo && m < hi) {
         return true;
     }
-    if (m == lo || m == hi) {
-        /* A tie rounds to the float with an even significand. */
-        float ff = f;
-        uint32_t bits;
-        memcpy(&bits, &ff, sizeof bits);
-        return (bits & 1) == 0;
-    }
-    return false;
+    return (m == lo || m == hi) && iv->even;
 }
 
 /* Fast exact path for 0 < f < 2^24: every integer there is a float, so the
  * integer part is exact and fewer fractional digits means fewer digits.
  * f * 10^k is exact for k <= 12, so the nearest candidates at k are its
- * floor and ceiling, each tested exactly; the nearer valid one is taken. */
+ * floor and ceiling, each tested exactly; the nearer valid one is taken.
+ * The m found does not end in 0 when k > 0 (m / 10 would have been a
+ * candidate at k - 1), as write_fast() requires. */
 static size_t fast_float(char *dst, bool neg, float f)
 {
     double fd = f;
+    float_interval iv = float_interval_of(f);
     for (int k = 0; k <= 12; k++) {
         double p = fd * k_pow10[k];
         if (p >= 0x1p53) {
@@ -418,13 +426,13 @@ static size_t fast_float(char *dst, bool neg, float f)
         }
         double lo = (double)(uint64_t)p; /* floor: p >= 0 and < 2^53 */
         double hi = lo == p ? p : lo + 1.0;
-        bool lo_ok = lo > 0.0 && float_reads_back(f, lo, k);
-        bool hi_ok = hi != lo && float_reads_back(f, hi, k);
+        bool lo_ok = lo > 0.0 && float_reads_back(&iv, lo, k);
+        bool hi_ok = hi != lo && float_reads_back(&iv, hi, k);
         if (lo_ok && (!hi_ok || p - lo <= hi - p)) {
-            return layout_scaled(dst, neg, (uint64_t)lo, k);
+            return write_fast(dst, neg, (uint64_t)lo, k);
         }
         if (hi_ok) {
-            return layout_scaled(dst, neg, (uint64_t)hi, k);
+            return write_fast(dst, neg, (uint64_t)hi, k);
         }
     }
     return 0;
