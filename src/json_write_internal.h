@@ -61,7 +61,8 @@ static inline int cf_buf_putc(cf_buf *b, char c)
 size_t cf_fmt_i64(char *dst, int64_t v);
 size_t cf_fmt_u64(char *dst, uint64_t v);
 /* Finite doubles only: the shortest text that parses back (strtod) to exactly
- * `v`, as a JSON number ("1", "0.1", "1e+300", "-0.0"?: -0 is written "-0.0"). */
+ * `v`, laid out like Python's repr(float): "1.0", "0.1", "-0.0", "1e+16",
+ * "1.5e-05". */
 size_t cf_fmt_double(char *dst, double v);
 /* Finite floats only: the shortest text that parses back to exactly `v` when
  * read as a float (strtof); written as a JSON number. */

@@ -61,7 +61,7 @@ static int read_varint(cf_walk *w, unsigned max_bytes, const char *what, uint64_
 
 int cf_walk_read_long_slow(cf_walk *w, int64_t *v)
 {
-    uint64_t u;
+    uint64_t u = 0;
     int rc = read_varint(w, 10, "long", &u);
     if (rc == CFAVRO_OK) {
         *v = cf_zigzag64(u);
@@ -72,7 +72,7 @@ int cf_walk_read_long_slow(cf_walk *w, int64_t *v)
 int cf_walk_read_int_slow(cf_walk *w, int32_t *v)
 {
     const uint8_t *start = w->p;
-    uint64_t u;
+    uint64_t u = 0;
     int rc = read_varint(w, 5, "int", &u);
     if (rc != CFAVRO_OK) {
         return rc;
@@ -179,7 +179,12 @@ int cf_walk_run(const cf_schema *schema, const cf_options *opt, cf_walk_mode mod
         err->status = rc;
         err->offset = (uint64_t)(msg_offset + (size_t)(w.err_at - payload));
         memcpy(err->message, w.message, sizeof err->message);
-        format_path(&w, schema, err->path, sizeof err->path);
+        /* Trailing bytes lie after the value, not inside it: no path. */
+        if (rc == CFAVRO_E_TRAILING_BYTES) {
+            err->path[0] = '\0';
+        } else {
+            format_path(&w, schema, err->path, sizeof err->path);
+        }
     }
     return rc;
 }
