@@ -496,7 +496,7 @@ static int compile_record(cf_ctx *c, json_t *obj, cf_ns ns, const cf_loc *loc,
                         cf_msg_text(buf, sizeof buf, s, len));
         }
     }
-    uint32_t idx;
+    uint32_t idx = 0;
     TRY(named_node(c, loc, CF_RECORD, &dn, &idx));
     cf_field *fa = NULL;
     if (nf > 0) {
@@ -576,7 +576,7 @@ static int compile_enum(cf_ctx *c, json_t *obj, cf_ns ns, const cf_loc *loc, uin
                         cf_msg_text(buf, sizeof buf, s, len), first, i);
         }
     }
-    uint32_t idx;
+    uint32_t idx = 0;
     TRY(named_node(c, loc, CF_ENUM, &dn, &idx));
     cf_str *quoted = NULL, *raw = NULL;
     if (ns_count > 0) {
@@ -627,7 +627,7 @@ static int compile_fixed(cf_ctx *c, json_t *obj, cf_ns ns, const cf_loc *loc, ui
                     "fixed %s: size %lld is over max_fixed_size (%u)", fn, (long long)size,
                     c->lim->max_fixed_size);
     }
-    uint32_t idx;
+    uint32_t idx = 0;
     TRY(named_node(c, loc, CF_FIXED, &dn, &idx));
     cf_node *n = &c->nodes[idx];
     n->count = (uint32_t)size;
@@ -649,10 +649,10 @@ static int compile_container(cf_ctx *c, json_t *obj, cf_kind kind, cf_ns ns, con
     if (child == NULL) {
         return fail(c, loc, CFAVRO_E_SCHEMA_INVALID, "%s without \"%s\"", kind_name[kind], attr);
     }
-    uint32_t idx;
+    uint32_t idx = 0;
     TRY(node_new(c, loc, kind, &idx));
     cf_loc cl = {loc, kind == CF_ARRAY ? LOC_ITEMS : LOC_VALUES, NULL, 0, NULL, 0};
-    uint32_t t;
+    uint32_t t = 0;
     TRY(compile_type(c, child, ns, &cl, depth + 1, &t));
     c->nodes[idx].child = t;
     c->nodes[idx].min_size = 1; /* a zero block count ends it */
@@ -671,7 +671,7 @@ static int compile_union(cf_ctx *c, json_t *arr, cf_ns ns, const cf_loc *loc, ui
         return fail(c, loc, CFAVRO_E_LIMIT_SCHEMA, "union has %zu branches (max_branches %u)", nb,
                     c->lim->max_branches);
     }
-    uint32_t idx;
+    uint32_t idx = 0;
     TRY(node_new(c, loc, CF_UNION, &idx));
     cf_branch *br = cf_arena_calloc(&c->arena, nb, sizeof *br);
     if (br == NULL) {
