@@ -146,6 +146,9 @@ int cfavro_client_add_schema(cfavro_client *client, int32_t schema_id, const cha
         rc = compile_and_insert(client, schema_id, json, len, NULL, err);
     }
     pthread_mutex_unlock(&client->write_lock);
+    if (rc != CFAVRO_OK && err != NULL) {
+        err->schema_id = schema_id; /* the compiler's error starts from a cleared struct */
+    }
     return rc;
 }
 
