@@ -11,6 +11,7 @@ binary under a wrapper.
 """
 import base64
 import os
+import select
 import shlex
 import struct
 import subprocess
@@ -193,6 +194,32 @@ class Formats(CliTest):
         text = "".join(base64.b64encode(m).decode() + "\r\n\n" for m in TRADES)
         path = self.write("all.b64", text.encode())
         self.assertOk(self.decode("--format", "base64", path), TRADES_JSON)
+
+    def test_live_stream_is_not_held_back(self):
+        # A message shows up on stdout while the input pipe is still open
+        # (the reader does not wait for a full window, output is flushed
+        # whenever the input pauses).
+        proc = subprocess.Popen(WRAPPER + [EXE, "decode", "--schema-dir", self.schemas,
+                                           "--format", "len32be"],
+                                stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE)
+        try:
+            proc.stdin.write(len32be(TRADES[:1]))
+            proc.stdin.flush()
+            ready, _, _ = select.select([proc.stdout], [], [], 60)
+            self.assertTrue(ready, "no output while the input stays open")
+            self.assertEqual(proc.stdout.readline().decode(), TRADES_JSON[0] + "\n")
+            proc.stdin.write(len32be(TRADES[1:2]))
+            proc.stdin.close()
+            self.assertEqual(proc.stdout.read().decode(), TRADES_JSON[1] + "\n")
+            self.assertEqual(proc.wait(120), 0)
+            self.assertEqual(proc.stderr.read(), b"")
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+            proc.stdout.close()
+            proc.stderr.close()
 
     def test_empty_stream(self):
         for fmt in ("len32be", "hex", "base64"):

@@ -35,7 +35,10 @@ void cf_cmd_decode_help(FILE *out)
         "      base64            one message per line in standard base64 (with padding)\n"
         "                        For hex and base64, blank lines and whitespace around\n"
         "                        a line (CRLF included) are ignored.\n"
-        "  --max-message-bytes N largest message accepted, in bytes; K, M and G\n"
+        "                        raw is the default so that a saved message decodes\n"
+        "                        as it is; a stream needs --format (when a raw input\n"
+        "                        looks like a len32be stream, the error says so).\n"
+        "  --max-message-bytes N largest message accepted, 1 byte to 4G; K, M and G\n"
         "                        suffixes multiply by 1024 (default 64M). A len32be\n"
         "                        length above it is an input error; its record is\n"
         "                        skipped unread.\n"
@@ -66,10 +69,11 @@ void cf_cmd_decode_help(FILE *out)
         "  A message that fails to decode prints one line on standard error and\n"
         "  decoding continues with the next message:\n"
         "    cfavro: message INDEX: error STATUS (NAME) at offset OFFSET, path PATH: TEXT\n"
-        "  INDEX counts input records from 0; OFFSET is the byte offset inside that\n"
-        "  message (header included); the offset and path parts are left out when\n"
-        "  they do not apply. A record the input format cannot read (truncated\n"
-        "  len32be record, bad hex or base64 line, record over the maximum) prints\n"
+        "  INDEX counts input records (len32be records, non-blank lines) from 0;\n"
+        "  OFFSET is the byte offset inside that message (header included); the\n"
+        "  offset and path parts are left out when they do not apply. A record\n"
+        "  the input format cannot read (truncated len32be record, bad hex or\n"
+        "  base64 line, record over the maximum) prints\n"
         "    cfavro: message INDEX: input error at byte POS[, line LINE]: TEXT\n"
         "  where POS is the position in the input. A truncated final len32be record\n"
         "  ends the input.\n"
@@ -78,7 +82,13 @@ void cf_cmd_decode_help(FILE *out)
         "  0  every message decoded\n"
         "  1  at least one message failed (or output could not be written)\n"
         "  2  usage error: unknown option, bad value, missing --schema-dir, schema\n"
-        "     directory not a directory, unreadable input file\n",
+        "     directory not a directory, unreadable input file\n"
+        "\n"
+        "Examples:\n"
+        "  cfavro decode --schema-dir schemas message.bin\n"
+        "  kcat -C -b BROKER -t TOPIC -f '%R%s' |\n"
+        "      cfavro decode --schema-dir schemas --format len32be\n"
+        "  cfavro decode --schema-dir schemas --format hex --union plain dump.hex\n",
         out);
 }
 
