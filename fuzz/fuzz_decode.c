@@ -1,0 +1,159 @@
+/*
+ * Fuzz target: framed message bytes against the schema set.
+ *
+ * Input: selector byte (schema, trailing-bytes and tight-limit flags), an
+ * output-options byte, then the message (see make_seeds.py). Each input runs
+ * through cfavro_validate, cfavro_decode_json and cfavro_decode_json_payload
+ * with the same options, and checks:
+ *   - validate and JSON agree on the status, the error offset and the field
+ *     path (JSON may instead stop at limit.output.bytes, which validation
+ *     does not have);
+ *   - the error detail is filled on failure and cleared on success;
+ *   - successful JSON is NUL-terminated, has no raw NUL, and parses with
+ *     jansson (except where jansson has limits of its own: decimals written
+ *     as bare numbers beyond int64/double, U+0000 inside object keys);
+ *   - decoding the unprefixed payload gives the same status and text;
+ *   - peak library memory stays within the bound of fuzz_common.h and none
+ *     is left behind once the decoder is freed.
+ */
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fuzz_common.h"
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+    (void)argc;
+    (void)argv;
+    fz_alloc_install();
+    (void)fz_client();
+    return 0;
+}
+
+static void check_error(const cfavro_error *e, int rc, const char *call)
+{
+    FZ_ASSERT(e->status == rc, "%s returned %d but its error says %d", call, rc, e->status);
+    FZ_ASSERT(memchr(e->message, '\0', sizeof e->message) != NULL &&
+                  memchr(e->path, '\0', sizeof e->path) != NULL,
+              "%s: error strings not NUL-terminated", call);
+    if (rc == CFAVRO_OK) {
+        return;
+    }
+    FZ_ASSERT(e->message[0] != '\0', "%s failed with %d and an empty message", call, rc);
+    FZ_ASSERT(strcmp(cfavro_strerror(rc), "unknown cfavro status") != 0,
+              "%s returned undocumented status %d", call, rc);
+}
+
+static void check_json_text(const char *json, size_t len, uint8_t opt, const char *call)
+{
+    FZ_ASSERT(json != NULL, "%s succeeded with a NULL text", call);
+    FZ_ASSERT(json[len] == '\0', "%s: text not NUL-terminated", call);
+    FZ_ASSERT(memchr(json, '\0', len) == NULL, "%s: raw NUL inside the JSON text", call);
+    json_error_t jerr;
+    json_t *root = json_loadb(json, len, JSON_DECODE_ANY | JSON_ALLOW_NUL, &jerr);
+    if (root != NULL) {
+        json_decref(root);
+        return;
+    }
+    /* Two things valid JSON may hold that jansson cannot: decimals of any size
+     * written as bare numbers (json.logical=true, json.decimal=number), and
+     * object keys containing U+0000 (Avro map keys may). */
+    bool bare_decimals = !(opt & 0x08) && (opt & 0x20);
+    enum json_error_code code = json_error_code(&jerr);
+    if ((bare_decimals && code == json_error_numeric_overflow) ||
+        code == json_error_null_byte_in_key) {
+        return;
+    }
+    fz_fail("%s produced JSON that jansson rejects (%s at byte %d, opt 0x%02x): %.*s", call,
+            jerr.text, jerr.position, opt, (int)(len > 2000 ? 2000 : len), json);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    fz_message m;
+    if (!fz_message_split(data, size, true, &m)) {
+        return 0;
+    }
+    cfavro_client *client = fz_client();
+    size_t live_before = fz_mem_live();
+    fz_mem_begin();
+
+    cfavro_error err;
+    cfavro_decoder *dec = cfavro_decoder_new(client, &err);
+    FZ_ASSERT(dec != NULL, "cfavro_decoder_new: %s", err.message);
+    fz_decoder_limits(dec, m.sel, size);
+    fz_decoder_options(dec, m.opt);
+
+    int rv = cfavro_validate(dec, m.msg, m.msg_len);
+    cfavro_error ev = *cfavro_decoder_error(dec);
+    check_error(&ev, rv, "cfavro_validate");
+
+    const char *json = NULL;
+    size_t json_len = 0;
+    int rj = cfavro_decode_json(dec, m.msg, m.msg_len, &json, &json_len);
+    cfavro_error ej = *cfavro_decoder_error(dec);
+    check_error(&ej, rj, "cfavro_decode_json");
+    if (getenv("FUZZ_VERBOSE") != NULL) { /* seed review: what each input does */
+        fprintf(stderr, "schema %-14s opt 0x%02x validate %3d json %3d %s%s\n",
+                fz_schema(m.schema_index)->name, m.opt, rv, rj,
+                rj == CFAVRO_OK ? "" : ej.message, rj == CFAVRO_OK ? json : "");
+    }
+
+    if (rj == CFAVRO_E_LIMIT_OUTPUT) {
+        FZ_ASSERT(json == NULL, "cfavro_decode_json failed but left a text");
+    } else {
+        FZ_ASSERT(rv == rj, "cfavro_validate says %d (%s at %llu, %s) but cfavro_decode_json "
+                            "says %d (%s at %llu, %s)",
+                  rv, ev.message, (unsigned long long)ev.offset, ev.path, rj, ej.message,
+                  (unsigned long long)ej.offset, ej.path);
+        FZ_ASSERT(ev.offset == ej.offset && strcmp(ev.path, ej.path) == 0,
+                  "status %d: validate fails at %llu (%s), JSON at %llu (%s)", rv,
+                  (unsigned long long)ev.offset, ev.path, (unsigned long long)ej.offset,
+                  ej.path);
+    }
+    if (rj == CFAVRO_OK) {
+        check_json_text(json, json_len, m.opt, "cfavro_decode_json");
+    } else {
+        FZ_ASSERT(json == NULL && json_len == 0, "cfavro_decode_json failed but left a text");
+    }
+
+    /* The same payload without its header: same result, same text. */
+    cfavro_frame frame;
+    if (cfavro_frame_parse(m.msg, m.msg_len, &frame, NULL) == CFAVRO_OK &&
+        frame.kind == CFAVRO_FRAME_V0) {
+        char *copy = NULL;
+        if (rj == CFAVRO_OK) {
+            copy = malloc(json_len + 1);
+            FZ_ASSERT(copy != NULL, "out of memory");
+            memcpy(copy, json, json_len + 1);
+        }
+        const char *pj = NULL;
+        size_t pj_len = 0;
+        int rp = cfavro_decode_json_payload(dec, frame.schema_id, frame.payload,
+                                            frame.payload_size, &pj, &pj_len);
+        check_error(cfavro_decoder_error(dec), rp, "cfavro_decode_json_payload");
+        FZ_ASSERT(rp == rj, "cfavro_decode_json says %d, cfavro_decode_json_payload %d (%s)",
+                  rj, rp, cfavro_decoder_error(dec)->message);
+        if (rp == CFAVRO_OK) {
+            FZ_ASSERT(pj_len == json_len && memcmp(pj, copy, json_len) == 0,
+                      "payload decoding gives different JSON: %.*s vs %.*s", (int)pj_len, pj,
+                      (int)json_len, copy);
+        } else if (rp != CFAVRO_E_SCHEMA_NOT_FOUND) {
+            FZ_ASSERT(cfavro_decoder_error(dec)->offset + CFAVRO_HEADER_V0_SIZE == ej.offset ||
+                          cfavro_decoder_error(dec)->offset == CFAVRO_NO_OFFSET,
+                      "payload error offset %llu vs message error offset %llu",
+                      (unsigned long long)cfavro_decoder_error(dec)->offset,
+                      (unsigned long long)ej.offset);
+        }
+        free(copy);
+    }
+
+    cfavro_decoder_free(dec);
+    fz_mem_end(size, "fuzz_decode");
+    FZ_ASSERT(fz_mem_live() == live_before, "decoding leaked %zu bytes of library memory",
+              fz_mem_live() - live_before);
+    fz_message_free(&m);
+    return 0;
+}
