@@ -100,28 +100,34 @@ static int lookup(cfavro_decoder *dec, int32_t id, const cf_schema **out)
 /* Frame, look up and walk one message; JSON (if any) is appended to dec->out. */
 static int decode_one(cfavro_decoder *dec, const void *msg, size_t len, cf_walk_mode mode)
 {
+    const uint8_t *p = msg;
+    if (len >= CFAVRO_HEADER_V0_SIZE && p[0] == CFAVRO_MAGIC_V0) {
+        /* The common case, without the general parser's bookkeeping. */
+        int32_t id = (int32_t)(((uint32_t)p[1] << 24) | ((uint32_t)p[2] << 16) |
+                               ((uint32_t)p[3] << 8) | (uint32_t)p[4]);
+        const cf_schema *schema;
+        int rc = lookup(dec, id, &schema);
+        if (rc == CFAVRO_OK) {
+            rc = cf_walk_run(schema, &dec->opt, mode, p + CFAVRO_HEADER_V0_SIZE,
+                             len - CFAVRO_HEADER_V0_SIZE, CFAVRO_HEADER_V0_SIZE, &dec->out,
+                             &dec->err);
+        }
+        dec->err.schema_id = id;
+        return rc;
+    }
+    /* Anything else is a framing error or a V1 (GUID) frame. */
     cfavro_frame frame;
     int rc = cfavro_frame_parse(msg, len, &frame, &dec->err);
     if (rc != CFAVRO_OK) {
         return rc;
     }
-    if (frame.kind != CFAVRO_FRAME_V0) {
-        char guid[2 * CFAVRO_GUID_SIZE + 1];
-        for (int i = 0; i < CFAVRO_GUID_SIZE; i++) {
-            snprintf(guid + 2 * i, 3, "%02x", frame.guid[i]);
-        }
-        return cf_error_set(&dec->err, CFAVRO_E_SCHEMA_NOT_FOUND, 1,
-                            "schema GUID %s not found: GUID (V1) frames need a schema registry",
-                            guid);
+    char guid[2 * CFAVRO_GUID_SIZE + 1];
+    for (int i = 0; i < CFAVRO_GUID_SIZE; i++) {
+        snprintf(guid + 2 * i, 3, "%02x", frame.guid[i]);
     }
-    const cf_schema *schema;
-    rc = lookup(dec, frame.schema_id, &schema);
-    if (rc == CFAVRO_OK) {
-        rc = cf_walk_run(schema, &dec->opt, mode, frame.payload, frame.payload_size,
-                         frame.header_size, &dec->out, &dec->err);
-    }
-    dec->err.schema_id = frame.schema_id;
-    return rc;
+    return cf_error_set(&dec->err, CFAVRO_E_SCHEMA_NOT_FOUND, 1,
+                        "schema GUID %s not found: GUID (V1) frames need a schema registry",
+                        guid);
 }
 
 /* NUL-terminate the output (not counted in its length): callers may treat

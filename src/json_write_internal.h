@@ -33,13 +33,42 @@ static inline int cf_buf_reserve(cf_buf *b, size_t extra)
     return (b->cap - b->len >= extra) ? CFAVRO_OK : cf_buf_grow(b, extra);
 }
 
+/* Copy n <= 16 bytes with fixed-size (overlapping) moves: JSON keys, union
+ * wrappers and short values are this size, and a variable-length memcpy call
+ * costs more than the copy itself. */
+static inline void cf_copy_small(char *d, const void *src, size_t n)
+{
+    const char *s = src;
+    if (n >= 8) {
+        uint64_t a, z;
+        memcpy(&a, s, 8);
+        memcpy(&z, s + n - 8, 8);
+        memcpy(d, &a, 8);
+        memcpy(d + n - 8, &z, 8);
+    } else if (n >= 4) {
+        uint32_t a, z;
+        memcpy(&a, s, 4);
+        memcpy(&z, s + n - 4, 4);
+        memcpy(d, &a, 4);
+        memcpy(d + n - 4, &z, 4);
+    } else {
+        for (size_t i = 0; i < n; i++) {
+            d[i] = s[i];
+        }
+    }
+}
+
 static inline int cf_buf_put(cf_buf *b, const void *p, size_t n)
 {
     int rc = cf_buf_reserve(b, n);
     if (rc != CFAVRO_OK) {
         return rc;
     }
-    memcpy(b->data + b->len, p, n);
+    if (n <= 16) {
+        cf_copy_small(b->data + b->len, p, n);
+    } else {
+        memcpy(b->data + b->len, p, n);
+    }
     b->len += n;
     return CFAVRO_OK;
 }

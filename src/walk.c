@@ -32,28 +32,44 @@ int cf_walk_fail(cf_walk *w, int status, const uint8_t *at, const char *fmt, ...
 }
 
 /* Read a varint of at most `max_bytes` bytes. Avro allows non-minimal
- * encodings, so only the length and the bits that do not fit are checked. */
+ * encodings, so only the length and the bits that do not fit are checked.
+ * Multi-byte values (ids, timestamps) are common, so the loop runs without
+ * per-byte bounds checks when a maximal varint fits in what remains. */
 static int read_varint(cf_walk *w, unsigned max_bytes, const char *what, uint64_t *out)
 {
     const uint8_t *start = w->p;
     uint64_t u = 0;
-    for (unsigned i = 0; i < max_bytes; i++) {
-        if (start + i >= w->end) {
-            return cf_walk_fail(w, CFAVRO_E_DATA_TRUNCATED, start,
-                                "data ends inside a varint %s (after %u bytes)", what, i);
+    if ((size_t)(w->end - start) >= max_bytes) {
+        for (unsigned i = 0; i < max_bytes; i++) {
+            uint8_t b = start[i];
+            u |= (uint64_t)(b & 0x7f) << (7 * i);
+            if (b < 0x80) {
+                if (i == 9 && b > 1) {
+                    break; /* the 10th byte holds only bit 63 */
+                }
+                w->p = start + i + 1;
+                *out = u;
+                return CFAVRO_OK;
+            }
         }
-        uint8_t b = start[i];
-        if (i == 9 && b > 1) {
-            /* The 10th byte holds only bit 63. */
-            return cf_walk_fail(w, CFAVRO_E_DATA_VARINT, start,
-                                "varint %s does not fit in 64 bits", what);
+    } else {
+        for (unsigned i = 0; i < max_bytes; i++) {
+            if (start + i >= w->end) {
+                return cf_walk_fail(w, CFAVRO_E_DATA_TRUNCATED, start,
+                                    "data ends inside a varint %s (after %u bytes)", what, i);
+            }
+            uint8_t b = start[i];
+            u |= (uint64_t)(b & 0x7f) << (7 * i);
+            if (b < 0x80) {
+                w->p = start + i + 1;
+                *out = u;
+                return CFAVRO_OK;
+            }
         }
-        u |= (uint64_t)(b & 0x7f) << (7 * i);
-        if (b < 0x80) {
-            w->p = start + i + 1;
-            *out = u;
-            return CFAVRO_OK;
-        }
+    }
+    if (max_bytes == 10 && start[9] < 0x80) {
+        return cf_walk_fail(w, CFAVRO_E_DATA_VARINT, start,
+                            "varint %s does not fit in 64 bits", what);
     }
     return cf_walk_fail(w, CFAVRO_E_DATA_VARINT, start,
                         "varint %s longer than %u bytes", what, max_bytes);

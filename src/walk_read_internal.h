@@ -15,6 +15,14 @@
 #define CF_UNLIKELY(x) (x)
 #endif
 
+#if defined(__GNUC__)
+#define CF_ALWAYS_INLINE inline __attribute__((always_inline))
+#define CF_NOINLINE __attribute__((noinline))
+#else
+#define CF_ALWAYS_INLINE inline
+#define CF_NOINLINE
+#endif
+
 static inline int64_t cf_zigzag64(uint64_t u)
 {
     return (int64_t)(u >> 1) ^ -(int64_t)(u & 1);

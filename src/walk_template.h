@@ -35,6 +35,8 @@
     } while (0)
 
 int CF_WALK_NAME(cf_walk_value)(cf_walk *w, uint32_t node);
+static CF_NOINLINE int CF_WALK_NAME(nested)(cf_walk *w, const cf_node *n);
+static CF_ALWAYS_INLINE int CF_WALK_NAME(value_body)(cf_walk *w, const cf_node *n);
 
 /* A string or bytes value: length prefix, then that many bytes. On success
  * *data points at the bytes inside the payload. */
@@ -93,7 +95,9 @@ static int CF_WALK_NAME(record)(cf_walk *w, const cf_node *n)
         }
         EMIT_S(f->json_key.ptr, f->json_key.len);
 #endif
-        int rc = CF_WALK_NAME(cf_walk_value)(w, f->type);
+        /* Fields are inlined here rather than called: most are primitives,
+         * and a call per field would cost more than reading it. */
+        int rc = CF_WALK_NAME(value_body)(w, &w->nodes[f->type]);
         if (CF_UNLIKELY(rc != CFAVRO_OK)) {
             cf_walk_push_seg(w, (cf_path_seg){CF_SEG_FIELD, f->name.len, f->name.ptr, 0});
             return rc;
@@ -179,7 +183,7 @@ static int CF_WALK_NAME(blocks)(cf_walk *w, const cf_node *n, bool is_map)
                                                                                  : key_len),
                                     (const char *)key, 0};
             }
-            int rc = CF_WALK_NAME(cf_walk_value)(w, n->child);
+            int rc = CF_WALK_NAME(value_body)(w, item);
             if (CF_UNLIKELY(rc != CFAVRO_OK)) {
                 cf_walk_push_seg(w, seg);
                 return rc;
@@ -195,8 +199,9 @@ static int CF_WALK_NAME(blocks)(cf_walk *w, const cf_node *n, bool is_map)
     return CFAVRO_OK;
 }
 
-/* Nesting is bounded where it can recurse: records, arrays and maps. */
-static int CF_WALK_NAME(nested)(cf_walk *w, const cf_node *n)
+/* Nesting is bounded where it can recurse: records, arrays and maps. Kept
+ * out of line so the inlined value bodies stay small. */
+static CF_NOINLINE int CF_WALK_NAME(nested)(cf_walk *w, const cf_node *n)
 {
     if (CF_UNLIKELY(w->depth_left == 0)) {
         return cf_walk_fail(w, CFAVRO_E_LIMIT_DEPTH, w->p, "nesting deeper than limit.depth (%u)",
@@ -210,6 +215,21 @@ static int CF_WALK_NAME(nested)(cf_walk *w, const cf_node *n)
 }
 
 #if CF_WALK_EMIT
+/* Numbers are formatted straight into the buffer when it has room for the
+ * longest; otherwise into a scratch copy, so output that fits exactly under
+ * limit.output.bytes is never refused for a pessimistic reservation. */
+static inline int CF_WALK_NAME(emit_i64)(cf_walk *w, int64_t v)
+{
+    if (CF_LIKELY(w->out->cap - w->out->len >= CF_FMT_INT_MAX)) {
+        w->out->len += cf_fmt_i64(w->out->data + w->out->len, v);
+        return CFAVRO_OK;
+    }
+    char tmp[CF_FMT_INT_MAX];
+    size_t len = cf_fmt_i64(tmp, v);
+    EMIT_S(tmp, len);
+    return CFAVRO_OK;
+}
+
 /* Integers that carry a logical type: dates and times as ISO-8601 strings
  * unless the caller asked for epoch numbers. */
 static int CF_WALK_NAME(emit_integer)(cf_walk *w, const cf_node *n, int64_t v)
@@ -217,9 +237,7 @@ static int CF_WALK_NAME(emit_integer)(cf_walk *w, const cf_node *n, int64_t v)
     char tmp[CF_FMT_TIME_MAX + 2];
     size_t len;
     if (n->logical == CF_LT_NONE || !w->opt->logical || w->opt->time_style == CF_TIME_EPOCH) {
-        EMIT_TRY(cf_buf_reserve(w->out, CF_FMT_INT_MAX));
-        w->out->len += cf_fmt_i64(w->out->data + w->out->len, v);
-        return CFAVRO_OK;
+        return CF_WALK_NAME(emit_i64)(w, v);
     }
     tmp[0] = '"';
     switch ((cf_logical)n->logical) {
@@ -235,9 +253,7 @@ static int CF_WALK_NAME(emit_integer)(cf_walk *w, const cf_node *n, int64_t v)
         len = cf_fmt_timestamp(tmp + 1, v, CF_UNIT_MICROS, false);
         break;
     default:
-        EMIT_TRY(cf_buf_reserve(w->out, CF_FMT_INT_MAX));
-        w->out->len += cf_fmt_i64(w->out->data + w->out->len, v);
-        return CFAVRO_OK;
+        return CF_WALK_NAME(emit_i64)(w, v);
     }
     tmp[len + 1] = '"';
     EMIT_S(tmp, len + 2);
@@ -258,9 +274,14 @@ static int CF_WALK_NAME(emit_real)(cf_walk *w, double v, bool is_float)
         }
         return CFAVRO_OK;
     }
-    EMIT_TRY(cf_buf_reserve(w->out, CF_FMT_DOUBLE_MAX));
-    w->out->len += is_float ? cf_fmt_float(w->out->data + w->out->len, (float)v)
-                            : cf_fmt_double(w->out->data + w->out->len, v);
+    if (CF_LIKELY(w->out->cap - w->out->len >= CF_FMT_DOUBLE_MAX)) {
+        char *d = w->out->data + w->out->len;
+        w->out->len += is_float ? cf_fmt_float(d, (float)v) : cf_fmt_double(d, v);
+        return CFAVRO_OK;
+    }
+    char tmp[CF_FMT_DOUBLE_MAX];
+    size_t len = is_float ? cf_fmt_float(tmp, (float)v) : cf_fmt_double(tmp, v);
+    EMIT_S(tmp, len);
     return CFAVRO_OK;
 }
 
@@ -295,7 +316,11 @@ static int CF_WALK_NAME(emit_binary)(cf_walk *w, const cf_node *n, const uint8_t
 
 int CF_WALK_NAME(cf_walk_value)(cf_walk *w, uint32_t node)
 {
-    const cf_node *n = &w->nodes[node];
+    return CF_WALK_NAME(value_body)(w, &w->nodes[node]);
+}
+
+static CF_ALWAYS_INLINE int CF_WALK_NAME(value_body)(cf_walk *w, const cf_node *n)
+{
     const uint8_t *at = w->p;
     switch ((cf_kind)n->kind) {
     case CF_NULL:
