@@ -207,8 +207,15 @@ int cf_walk_run(const cf_schema *schema, const cf_options *opt, cf_walk_mode mod
     w.segs_dropped = false;
 
     size_t out_start = out != NULL ? out->len : 0;
-    int rc = mode == CF_WALK_JSON ? cf_walk_value_json(&w, schema->root)
+    int rc;
+    const cf_node *root = &schema->nodes[schema->root];
+    if (root->kind == CF_BYTES && root->logical == CF_LT_NONE) {
+        rc = mode == CF_WALK_JSON ? cf_walk_raw_bytes_json(&w, schema->root)
+                                  : cf_walk_raw_bytes_validate(&w, schema->root);
+    } else {
+        rc = mode == CF_WALK_JSON ? cf_walk_value_json(&w, schema->root)
                                   : cf_walk_value_validate(&w, schema->root);
+    }
     if (rc == CFAVRO_OK && w.p != w.end && !opt->allow_trailing) {
         rc = cf_walk_fail(&w, CFAVRO_E_TRAILING_BYTES, w.p,
                           "%zu bytes left after the value (%zu of %zu bytes used)",

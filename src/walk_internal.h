@@ -63,8 +63,11 @@ typedef enum cf_walk_mode {
  * payload starts in the whole message (the header size), so error offsets are
  * counted in the message. In CF_WALK_JSON mode the JSON text is appended to
  * `out` (on failure `out` is restored to its previous length). Checks for
- * trailing bytes unless opt->allow_trailing. On failure fills `err` (status,
- * offset, message, path; schema_id left to the caller) and returns the status.
+ * trailing bytes unless opt->allow_trailing. A schema that is just "bytes"
+ * (no logical type) takes the whole payload as its value, without a length
+ * prefix, because that is what Confluent's serializers write for it. On
+ * failure fills `err` (status, offset, message, path; schema_id left to the
+ * caller) and returns the status.
  */
 int cf_walk_run(const cf_schema *schema, const cf_options *opt, cf_walk_mode mode,
                 const uint8_t *payload, size_t len, size_t msg_offset, cf_buf *out,
@@ -73,6 +76,9 @@ int cf_walk_run(const cf_schema *schema, const cf_options *opt, cf_walk_mode mod
 /* The two instantiations of the walker template (walk_template.h). */
 int cf_walk_value_validate(cf_walk *w, uint32_t node);
 int cf_walk_value_json(cf_walk *w, uint32_t node);
+/* Top-level bytes: the raw remainder of the payload (see cf_walk_run). */
+int cf_walk_raw_bytes_validate(cf_walk *w, uint32_t node);
+int cf_walk_raw_bytes_json(cf_walk *w, uint32_t node);
 
 /* Record a failure at `at` (returns `status`). */
 int cf_walk_fail(cf_walk *w, int status, const uint8_t *at, const char *fmt, ...)

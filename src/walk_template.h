@@ -447,6 +447,23 @@ static CF_ALWAYS_INLINE int CF_WALK_NAME(value_body)(cf_walk *w, const cf_node *
     return cf_walk_fail(w, CFAVRO_E_DATA, at, "internal: unknown node kind %d", n->kind);
 }
 
+/* A top-level bytes schema: Confluent's serializers write the raw bytes
+ * with no Avro length prefix, so the value is the whole payload. */
+int CF_WALK_NAME(cf_walk_raw_bytes)(cf_walk *w, uint32_t node)
+{
+    const uint8_t *s = w->p;
+    size_t len = cf_remaining(w);
+    w->p = w->end;
+#if CF_WALK_EMIT
+    return CF_WALK_NAME(emit_binary)(w, &w->nodes[node], s, len);
+#else
+    (void)s;
+    (void)len;
+    (void)node;
+    return CFAVRO_OK;
+#endif
+}
+
 #undef EMIT_TRY
 #undef EMIT_C
 #undef EMIT_S

@@ -209,7 +209,9 @@ static void expect_ok_opts(const char *schema, const char *const *opts, const ui
 static const char *S_INT = "\"int\"";
 static const char *S_LONG = "\"long\"";
 static const char *S_STR = "\"string\"";
-static const char *S_BYTES = "\"bytes\"";
+/* bytes inside a record: a top-level "bytes" schema takes the raw payload. */
+static const char *S_BYTES = "{\"type\":\"record\",\"name\":\"B\",\"fields\":["
+                             "{\"name\":\"b\",\"type\":\"bytes\"}]}";
 static const char *S_BOOL = "\"boolean\"";
 static const char *S_ARR_LONG = "{\"type\":\"array\",\"items\":\"long\"}";
 static const char *S_ARR_NULL = "{\"type\":\"array\",\"items\":\"null\"}";
@@ -226,7 +228,7 @@ static void test_negative_length(void **state)
 {
     (void)state;
     expect_fail(S_STR, BYTES(0x01), CFAVRO_E_DATA_NEGATIVE_LENGTH, 5, "");
-    expect_fail(S_BYTES, BYTES(0x03, 'a', 'b'), CFAVRO_E_DATA_NEGATIVE_LENGTH, 5, "");
+    expect_fail(S_BYTES, BYTES(0x03, 'a', 'b'), CFAVRO_E_DATA_NEGATIVE_LENGTH, 5, "B.b");
     /* INT64_MIN as a length. */
     expect_fail(S_STR, BYTES(0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01),
                 CFAVRO_E_DATA_NEGATIVE_LENGTH, 5, "");
@@ -239,7 +241,7 @@ static void test_length_beyond_input(void **state)
 {
     (void)state;
     expect_fail(S_STR, BYTES(0x14, 'a', 'b', 'c'), CFAVRO_E_DATA_LENGTH, 5, "");
-    expect_fail(S_BYTES, BYTES(0x08, 'a', 'b', 'c'), CFAVRO_E_DATA_LENGTH, 5, "");
+    expect_fail(S_BYTES, BYTES(0x08, 'a', 'b', 'c'), CFAVRO_E_DATA_LENGTH, 5, "B.b");
     /* 2^62: must be refused before anything is allocated for it. */
     expect_fail(S_STR, BYTES(0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x01),
                 CFAVRO_E_DATA_LENGTH, 5, "");
@@ -1011,7 +1013,7 @@ static void test_invalid_utf8(void **state)
                    BYTES(0x02, 0x02, 0xc3, 0x02, 0xc3, 0x00),
                    "{\"m\":{\"\xef\xbf\xbd\":\"\xef\xbf\xbd\"}}");
     /* Bytes are not text: any byte is fine there. */
-    expect_ok_opts(S_BYTES, NULL, BYTES(0x02, 0xff), "\"\xc3\xbf\"");
+    expect_ok_opts(S_BYTES, NULL, BYTES(0x02, 0xff), "{\"b\":\"\xc3\xbf\"}");
 }
 
 /* ---- output limit and oversized decimals -------------------------------- */

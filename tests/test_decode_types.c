@@ -338,6 +338,10 @@ static void test_uuid(void **state)
                      "\"123e4567-e89b-12d3-a456-426614174000\"");
 }
 
+/* bytes inside a record (length-prefixed); a top-level "bytes" schema is the
+ * raw payload, tested below. */
+#define BREC "{\"type\":\"record\",\"name\":\"B\",\"fields\":[{\"name\":\"b\",\"type\":\"bytes\"}]}"
+
 static void test_bytes(void **state)
 {
     (void)state;
@@ -347,21 +351,31 @@ static void test_bytes(void **state)
     bb_long(&b, 8);
     bb_raw(&b, "\x00\x41\x7f\x80\xff\"\\\n", 8);
     p = b.d;
-    expect_json("\"bytes\"", p, b.n, "\"\\u0000A\x7f\xc2\x80\xc3\xbf\\\"\\\\\\n\"");
-    expect_json_opts("\"bytes\"", OPTS("json.bytes", "avro"), p, b.n,
-                     "\"\\u0000A\x7f\xc2\x80\xc3\xbf\\\"\\\\\\n\"");
-    expect_json_opts("\"bytes\"", OPTS("json.bytes", "hex"), p, b.n, "\"00417f80ff225c0a\"");
-    expect_json_opts("\"bytes\"", OPTS("json.bytes", "base64"), p, b.n, "\"AEF/gP8iXAo=\"");
+    expect_json(BREC, p, b.n, "{\"b\":\"\\u0000A\x7f\xc2\x80\xc3\xbf\\\"\\\\\\n\"}");
+    expect_json_opts(BREC, OPTS("json.bytes", "avro"), p, b.n,
+                     "{\"b\":\"\\u0000A\x7f\xc2\x80\xc3\xbf\\\"\\\\\\n\"}");
+    expect_json_opts(BREC, OPTS("json.bytes", "hex"), p, b.n, "{\"b\":\"00417f80ff225c0a\"}");
+    expect_json_opts(BREC, OPTS("json.bytes", "base64"), p, b.n, "{\"b\":\"AEF/gP8iXAo=\"}");
     /* Base64 padding for each remainder. */
-    expect_json_opts("\"bytes\"", OPTS("json.bytes", "base64"), BYTES(0x02, 0xfb), "\"+w==\"");
-    expect_json_opts("\"bytes\"", OPTS("json.bytes", "base64"), BYTES(0x04, 0xfb, 0xff),
-                     "\"+/8=\"");
-    expect_json_opts("\"bytes\"", OPTS("json.bytes", "base64"), BYTES(0x06, 'a', 'b', 'c'),
-                     "\"YWJj\"");
+    expect_json_opts(BREC, OPTS("json.bytes", "base64"), BYTES(0x02, 0xfb), "{\"b\":\"+w==\"}");
+    expect_json_opts(BREC, OPTS("json.bytes", "base64"), BYTES(0x04, 0xfb, 0xff),
+                     "{\"b\":\"+/8=\"}");
+    expect_json_opts(BREC, OPTS("json.bytes", "base64"), BYTES(0x06, 'a', 'b', 'c'),
+                     "{\"b\":\"YWJj\"}");
     /* Empty bytes in every mode. */
-    expect_json("\"bytes\"", BYTES(0x00), "\"\"");
-    expect_json_opts("\"bytes\"", OPTS("json.bytes", "hex"), BYTES(0x00), "\"\"");
-    expect_json_opts("\"bytes\"", OPTS("json.bytes", "base64"), BYTES(0x00), "\"\"");
+    expect_json(BREC, BYTES(0x00), "{\"b\":\"\"}");
+    expect_json_opts(BREC, OPTS("json.bytes", "hex"), BYTES(0x00), "{\"b\":\"\"}");
+    expect_json_opts(BREC, OPTS("json.bytes", "base64"), BYTES(0x00), "{\"b\":\"\"}");
+}
+
+/* Confluent's serializers write a top-level "bytes" value raw, without an
+ * Avro length prefix: the value is the whole payload. */
+static void test_bytes_top_level_raw(void **state)
+{
+    (void)state;
+    expect_json("\"bytes\"", BYTES(0x00, 0x41, 0xff), "\"\\u0000A\xc3\xbf\"");
+    expect_json_opts("\"bytes\"", OPTS("json.bytes", "hex"), BYTES(0x08, 'a'), "\"0861\"");
+    expect_json("{\"type\":\"bytes\"}", BYTES('x'), "\"x\"");
 }
 
 static void test_fixed(void **state)
@@ -762,6 +776,7 @@ int main(void)
         cmocka_unit_test(test_string),
         cmocka_unit_test(test_uuid),
         cmocka_unit_test(test_bytes),
+        cmocka_unit_test(test_bytes_top_level_raw),
         cmocka_unit_test(test_fixed),
         cmocka_unit_test(test_enum),
         cmocka_unit_test(test_array),
