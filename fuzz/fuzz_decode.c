@@ -150,6 +150,37 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         free(copy);
     }
 
+    /* The batch call: the message twice gives two identical results, each
+     * what the single call said. */
+    {
+        const void *msgs[2] = {m.msg, m.msg};
+        size_t lens[2] = {m.msg_len, m.msg_len};
+        cfavro_batch_result res[2];
+        const char *nd = NULL;
+        size_t nd_len = 0, failed = 99;
+        int rb = cfavro_decode_batch_json(dec, msgs, lens, 2, res, &nd, &nd_len, &failed);
+        if (rb == CFAVRO_OK) {
+            FZ_ASSERT(nd != NULL && nd[nd_len] == '\0', "batch text not NUL-terminated");
+            for (int i = 0; i < 2; i++) {
+                FZ_ASSERT(res[i].status == rj, "batch message %d: %d, single call %d", i,
+                          res[i].status, rj);
+                if (rj == CFAVRO_OK) {
+                    FZ_ASSERT(res[i].json_len == json_len &&
+                                  res[i].json_offset + json_len < nd_len &&
+                                  nd[res[i].json_offset + json_len] == '\n',
+                              "batch line %d misplaced", i);
+                }
+            }
+            FZ_ASSERT(failed == (rj == CFAVRO_OK ? 0u : 2u), "batch says %zu failed", failed);
+            FZ_ASSERT(rj != CFAVRO_OK || nd_len == 2 * (json_len + 1),
+                      "batch NDJSON is %zu bytes for two %zu-byte lines", nd_len, json_len);
+        } else {
+            /* Only the shared buffer can fail a whole batch: two outputs may
+             * pass limit.output.bytes where one did not. */
+            FZ_ASSERT(rb == CFAVRO_E_LIMIT_OUTPUT, "batch call failed with %d", rb);
+        }
+    }
+
     cfavro_decoder_free(dec);
     fz_mem_end(size, "fuzz_decode");
     FZ_ASSERT(fz_mem_live() == live_before, "decoding leaked %zu bytes of library memory",

@@ -115,8 +115,9 @@ static void check_program(const cf_schema *s)
             }
             break;
         case CF_ENUM:
-            FZ_ASSERT(n->count > 0 && n->symbols != NULL && n->symbol_names != NULL,
-                      "node %u: enum without symbols", i);
+            /* An empty symbol list compiles (no value of it can be decoded). */
+            FZ_ASSERT(n->count == 0 || (n->symbols != NULL && n->symbol_names != NULL),
+                      "node %u: enum without symbol arrays", i);
             for (uint32_t k = 0; k < n->count; k++) {
                 check_str(n->symbols[k], "symbol", i);
                 check_str(n->symbol_names[k], "symbol name", i);
