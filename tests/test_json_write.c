@@ -967,6 +967,106 @@ static void test_string_limit(void **state)
     cf_buf_free(&t);
 }
 
+/* Expected JSON text for s[0..n) when it is valid UTF-8 (escapes only). */
+static void ref_escape(cf_buf *r, const uint8_t *s, size_t n)
+{
+    r->len = 0;
+    assert_int_equal(cf_buf_putc(r, '"'), CFAVRO_OK);
+    for (size_t i = 0; i < n; i++) {
+        uint8_t c = s[i];
+        char tmp[8];
+        static const char short_esc[] = "btnvfr"; /* \b=8 .. \r=13, \v has none */
+        if (c == '"' || c == '\\') {
+            tmp[0] = '\\';
+            tmp[1] = (char)c;
+            assert_int_equal(cf_buf_put(r, tmp, 2), CFAVRO_OK);
+        } else if (c >= 8 && c <= 13 && c != 11) {
+            tmp[0] = '\\';
+            tmp[1] = short_esc[c - 8];
+            assert_int_equal(cf_buf_put(r, tmp, 2), CFAVRO_OK);
+        } else if (c < 0x20) {
+            snprintf(tmp, sizeof tmp, "\\u%04x", c);
+            assert_int_equal(cf_buf_put(r, tmp, 6), CFAVRO_OK);
+        } else {
+            assert_int_equal(cf_buf_putc(r, (char)c), CFAVRO_OK);
+        }
+    }
+    assert_int_equal(cf_buf_putc(r, '"'), CFAVRO_OK);
+}
+
+/* Every length up to past four 16-byte blocks, with one byte that needs
+ * attention at every position: the block scan, its overlapping tail and
+ * the short-string checks must all find it, and copy what precedes it. The
+ * output goes after earlier text (which must survive) into a buffer whose
+ * limit is the exact size, so a store past the end fails under ASan. */
+static void test_string_positions(void **state)
+{
+    (void)state;
+    static const uint8_t specials[] = {'"', '\\', '\n', 0x01, 0x1f, 0x00, 0x7f, 0x20, 0xC3, 0xFF};
+    uint8_t in[80];
+    cf_buf r = new_buf();
+    for (size_t n = 0; n <= 70; n++) {
+        for (size_t pos = 0; pos <= n; pos++) {
+            for (size_t k = 0; k < sizeof specials; k++) {
+                if (pos == n && k > 0) {
+                    break; /* pos == n: no special byte at all */
+                }
+                for (size_t i = 0; i < n; i++) {
+                    in[i] = (uint8_t)('a' + i % 26);
+                }
+                size_t len = n;
+                bool invalid = false;
+                if (pos < n) {
+                    in[pos] = specials[k];
+                    if (specials[k] == 0xC3) { /* a valid 2-byte sequence: é */
+                        memmove(in + pos + 2, in + pos + 1, n - pos - 1);
+                        in[pos + 1] = 0xA9;
+                        len = n + 1;
+                    }
+                    invalid = specials[k] == 0xFF;
+                }
+                cf_buf b = {NULL, 0, 0, 0};
+                size_t vbad = SIZE_MAX;
+                bool valid = cf_utf8_valid(in, len, &vbad);
+                assert_true(valid == !invalid);
+                if (invalid) {
+                    assert_int_equal(vbad, pos);
+                    b.limit = 3 + len + 2;
+                    assert_int_equal(cf_buf_put(&b, "XYZ", 3), CFAVRO_OK);
+                    size_t bad = SIZE_MAX;
+                    assert_int_equal(cf_json_string(&b, in, len, CF_UTF8_ERROR, &bad),
+                                     CFAVRO_E_DATA_UTF8);
+                    assert_int_equal(bad, pos);
+                    cf_buf_free(&b);
+                    continue;
+                }
+                ref_escape(&r, in, len);
+                b.limit = 3 + r.len;
+                assert_int_equal(cf_buf_put(&b, "XYZ", 3), CFAVRO_OK);
+                assert_int_equal(cf_json_string(&b, in, len, CF_UTF8_ERROR, NULL), CFAVRO_OK);
+                assert_int_equal(b.len, 3 + r.len);
+                assert_memory_equal(b.data, "XYZ", 3);
+                assert_memory_equal(b.data + 3, r.data, r.len);
+                cf_buf_free(&b);
+            }
+        }
+    }
+    cf_buf_free(&r);
+    /* Non-ASCII at each position of a long ASCII string, and at the very
+     * end, for the all-ASCII pre-check of cf_utf8_valid. */
+    for (size_t n = 1; n <= 70; n++) {
+        for (size_t pos = 0; pos < n; pos++) {
+            memset(in, 'x', n);
+            in[pos] = 0x80; /* a stray continuation byte */
+            size_t bad = SIZE_MAX;
+            assert_false(cf_utf8_valid(in, n, &bad));
+            assert_int_equal(bad, pos);
+            in[pos] = 0x7f;
+            assert_true(cf_utf8_valid(in, n, NULL));
+        }
+    }
+}
+
 /* ---- bytes -------------------------------------------------------------- */
 
 static void expect_bytes(const char *in, size_t n, cf_bytes_mode mode, const char *want)
@@ -994,6 +1094,20 @@ static void test_bytes(void **state)
     /* 32 controls: \b \t \n \f \r as 2 bytes, 27 as 6; '"' and '\\' 2 each;
      * 94 other ASCII 1 each; 128 high bytes 2 each; plus quotes. */
     assert_int_equal(b.len, 5 * 2 + 27 * 6 + 2 * 2 + 94 + 128 * 2 + 2);
+    /* The same into a buffer of exactly that size (no room for 8-byte
+     * stores past the end: the careful copy), and one byte short. */
+    for (size_t n = 0; n <= 256; n++) {
+        cf_buf ref = new_buf();
+        assert_int_equal(cf_json_bytes(&ref, all + 256 - n, n, CF_BYTES_AVRO), CFAVRO_OK);
+        cf_buf x = {NULL, 0, 0, ref.len};
+        assert_int_equal(cf_json_bytes(&x, all + 256 - n, n, CF_BYTES_AVRO), CFAVRO_OK);
+        assert_buf(&x, ref.data, ref.len);
+        cf_buf_free(&x);
+        x.limit = ref.len - 1;
+        assert_int_equal(cf_json_bytes(&x, all + 256 - n, n, CF_BYTES_AVRO), CFAVRO_E_LIMIT_OUTPUT);
+        cf_buf_free(&x);
+        cf_buf_free(&ref);
+    }
     cf_buf_free(&b);
 
     /* RFC 4648 test vectors. */
@@ -1432,6 +1546,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_string_invalid),
         cmocka_unit_test(test_string_random),
         cmocka_unit_test(test_string_limit),
+        cmocka_unit_test(test_string_positions),
         cmocka_unit_test(test_bytes),
         cmocka_unit_test(test_decimal),
         cmocka_unit_test(test_date),
