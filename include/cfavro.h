@@ -290,6 +290,14 @@ CFAVRO_API int cfavro_decoder_set(cfavro_decoder *dec, const char *key, const ch
  * call on `dec`. Never NULL for a non-NULL `dec`. */
 CFAVRO_API const cfavro_error *cfavro_decoder_error(const cfavro_decoder *dec);
 
+/* Decoding rules shared by the calls below: the payload must hold exactly
+ * one value of the writer schema (bytes left over fail with
+ * CFAVRO_E_TRAILING_BYTES unless decode.trailing.bytes=allow); a schema that
+ * is just "bytes" (no logical type) takes the whole payload as the value,
+ * with no Avro length prefix, because that is what Confluent's serializers
+ * write for it. Malformed input fails that one call and leaves the decoder
+ * usable. */
+
 /* Decode one framed message to JSON text. On success *json / *json_len point
  * to the JSON document (NUL-terminated, no trailing newline), borrowed from
  * the decoder and valid until the next call on `dec`. On failure returns the
