@@ -214,16 +214,67 @@ static void civil_from_days(int64_t days, int64_t *year, unsigned *month, unsign
     *year = cycles * 400 + cent * 100 + quad * 4 + yr + (mi >= 10);
 }
 
+static const char k_digits2[200] = "00010203040506070809"
+                                   "10111213141516171819"
+                                   "20212223242526272829"
+                                   "30313233343536373839"
+                                   "40414243444546474849"
+                                   "50515253545556575859"
+                                   "60616263646566676869"
+                                   "70717273747576777879"
+                                   "80818283848586878889"
+                                   "90919293949596979899";
+
+/* Two digits of v < 100. */
 static inline char *put2(char *d, unsigned v)
 {
-    d[0] = (char)('0' + v / 10);
-    d[1] = (char)('0' + v % 10);
+    memcpy(d, k_digits2 + 2 * v, 2);
     return d + 2;
+}
+
+/* Days from 1970-01-01 of 0000-03-01 and of 9999-12-31: the range the fast
+ * date path handles (four-digit years, unsigned arithmetic throughout). */
+#define FAST_FIRST_DAY (-EPOCH_FROM_0000_03_01)
+#define FAST_LAST_DAY 2932896
+
+/* "YYYY-MM-DD" for FAST_FIRST_DAY <= days <= FAST_LAST_DAY, on 32-bit
+ * unsigned values where every division is by a constant (a multiply).
+ * Counted from 0000-03-01, centuries are 36524, 36524, 36524 and 36525
+ * days (the leap day of a 400th year comes last), i.e. 146097 / 4 each
+ * with the remainder at the end: so n = 4 * z + 3 over 146097 is the
+ * century and the remainder over 4 the day in it, with no correction step.
+ * The same trick splits a century into years (1461 / 4 days each: three of
+ * 365, then one of 366). From March, month lengths repeat 31 30 31 30 31
+ * every five months (153 days), which (5 * doy + 2) / 153 inverts exactly
+ * over one March-to-February year. */
+static char *put_date_fast(char *d, int64_t days)
+{
+    uint32_t n = 4 * (uint32_t)(days + EPOCH_FROM_0000_03_01) + 3; /* z: days since 0000-03-01 */
+    uint32_t cent = n / DAYS_400Y;
+    uint32_t nc = (n - cent * DAYS_400Y) | 3; /* 4 * day-of-century + 3 */
+    uint32_t yoc = nc / DAYS_4Y;
+    uint32_t doy = (nc - yoc * DAYS_4Y) / 4; /* 0 = March 1st */
+    uint32_t mp = (5 * doy + 2) / 153;       /* 0 = March .. 11 = February */
+    uint32_t day = doy - (153 * mp + 2) / 5 + 1;
+    uint32_t month = mp < 10 ? mp + 3 : mp - 9;
+    /* Years counted from March: January and February belong to the next
+     * calendar year. */
+    uint32_t year = cent * 100 + yoc + (mp >= 10);
+    uint32_t yh = year / 100;
+    d = put2(d, yh);
+    d = put2(d, year - yh * 100);
+    *d++ = '-';
+    d = put2(d, month);
+    *d++ = '-';
+    return put2(d, day);
 }
 
 /* Writes "YYYY-MM-DD" (or the expanded signed form). */
 static char *put_date(char *d, int64_t days)
 {
+    if (days >= FAST_FIRST_DAY && days <= FAST_LAST_DAY) {
+        return put_date_fast(d, days);
+    }
     int64_t y;
     unsigned m, dd;
     civil_from_days(days, &y, &m, &dd);
@@ -254,33 +305,59 @@ size_t cf_fmt_date(char *dst, int64_t days)
     return (size_t)(put_date(dst, days) - dst);
 }
 
+/* "HH:MM:SS" for secs < 360000 (two-digit hours), 32-bit arithmetic. */
+static inline char *put_hms(char *d, uint32_t secs)
+{
+    uint32_t hours = secs / 3600;
+    uint32_t rem = secs - hours * 3600;
+    uint32_t mins = rem / 60;
+    d = put2(d, hours);
+    *d++ = ':';
+    d = put2(d, mins);
+    *d++ = ':';
+    return put2(d, rem - mins * 60);
+}
+
+/* ".fff" or ".ffffff" for frac < 10^3 or 10^6. */
+static inline char *put_frac(char *d, uint32_t frac, cf_time_unit unit)
+{
+    *d++ = '.';
+    if (unit == CF_UNIT_MICROS) {
+        uint32_t hi = frac / 10000;
+        uint32_t lo = frac - hi * 10000;
+        uint32_t mid = lo / 100;
+        d = put2(d, hi);
+        d = put2(d, mid);
+        return put2(d, lo - mid * 100);
+    }
+    uint32_t h = frac / 100;
+    *d++ = (char)('0' + h);
+    return put2(d, frac - h * 100);
+}
+
 /* Writes "HH:MM:SS.fff" / ".ffffff" for a non-negative count of units
- * (hours at least 2 digits, more when beyond a day). */
-static char *put_time(char *d, uint64_t v, cf_time_unit unit)
+ * (hours at least 2 digits, more when beyond a day). Inlined per unit so
+ * that every division is by a constant. */
+static inline char *put_time(char *d, uint64_t v, cf_time_unit unit)
 {
     uint64_t per_sec = unit == CF_UNIT_MICROS ? 1000000u : 1000u;
-    uint64_t frac = v % per_sec;
     uint64_t secs = v / per_sec;
+    uint32_t frac = (uint32_t)(v - secs * per_sec);
+    if (secs < 360000) { /* under 100 hours: everything fits 32 bits */
+        d = put_hms(d, (uint32_t)secs);
+        return put_frac(d, frac, unit);
+    }
     uint64_t hours = secs / 3600;
     unsigned rem = (unsigned)(secs % 3600);
-    if (hours < 10) {
-        *d++ = '0';
-    }
     d += cf_fmt_u64(d, hours);
     *d++ = ':';
     d = put2(d, rem / 60);
     *d++ = ':';
     d = put2(d, rem % 60);
-    *d++ = '.';
-    int nf = unit == CF_UNIT_MICROS ? 6 : 3;
-    for (int i = nf - 1; i >= 0; i--) {
-        d[i] = (char)('0' + frac % 10);
-        frac /= 10;
-    }
-    return d + nf;
+    return put_frac(d, frac, unit);
 }
 
-size_t cf_fmt_time_of_day(char *dst, int64_t v, cf_time_unit unit)
+static size_t time_of_day(char *dst, int64_t v, cf_time_unit unit)
 {
     char *d = dst;
     uint64_t a = (uint64_t)v;
@@ -291,7 +368,13 @@ size_t cf_fmt_time_of_day(char *dst, int64_t v, cf_time_unit unit)
     return (size_t)(put_time(d, a, unit) - dst);
 }
 
-size_t cf_fmt_timestamp(char *dst, int64_t v, cf_time_unit unit, bool utc)
+size_t cf_fmt_time_of_day(char *dst, int64_t v, cf_time_unit unit)
+{
+    return unit == CF_UNIT_MICROS ? time_of_day(dst, v, CF_UNIT_MICROS)
+                                  : time_of_day(dst, v, CF_UNIT_MILLIS);
+}
+
+static inline size_t timestamp(char *dst, int64_t v, cf_time_unit unit, bool utc)
 {
     int64_t per_day = unit == CF_UNIT_MICROS ? INT64_C(86400000000) : INT64_C(86400000);
     int64_t days, rem;
@@ -299,8 +382,13 @@ size_t cf_fmt_timestamp(char *dst, int64_t v, cf_time_unit unit, bool utc)
     char *d = put_date(dst, days);
     *d++ = 'T';
     d = put_time(d, (uint64_t)rem, unit);
-    if (utc) {
-        *d++ = 'Z';
-    }
+    *d = 'Z';
+    d += utc;
     return (size_t)(d - dst);
+}
+
+size_t cf_fmt_timestamp(char *dst, int64_t v, cf_time_unit unit, bool utc)
+{
+    return unit == CF_UNIT_MICROS ? timestamp(dst, v, CF_UNIT_MICROS, utc)
+                                  : timestamp(dst, v, CF_UNIT_MILLIS, utc);
 }
