@@ -208,79 +208,80 @@ static inline void copy8s(char *dst, const char *src, size_t n)
     }
 }
 
-/* Is m a multiple of 10^j (j <= 16, inv = the inverse of 5^j modulo 2^64)?
- * If so, *q = m / 10^j. Multiplying by the inverse divides exactly when
- * 5^j divides m, and then gives m / 5^j <= (2^64 - 1) / 5^j; otherwise the
- * product is larger. Rotating right by j moves any low bits that are set
- * (m not a multiple of 2^j) to the top. So the rotated product is at most
- * (2^64 - 1) / 10^j exactly when 10^j divides m, and then it is m / 10^j. */
-static inline bool divides_pow10(uint64_t m, unsigned j, uint64_t inv, uint64_t *q)
-{
-    uint64_t y = m * inv;
-    y = y >> j | y << (64 - j);
-    *q = y;
-    return y <= UINT64_MAX / k_pow10_u64[j];
-}
+#if defined(__GNUC__) && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define CF_LE_CLZ 1
+#endif
 
-#define INV5_1 UINT64_C(0xcccccccccccccccd)
-#define INV5_2 UINT64_C(0x8f5c28f5c28f5c29)
-#define INV5_4 UINT64_C(0xd288ce703afb7e91)
-#define INV5_8 UINT64_C(0xc767074b22e90e21)
+/* For the few helpers of the double path that the compiler would keep out
+ * of line (they have several callers): the call costs more than they do. */
+#if defined(__GNUC__)
+#define CF_ALWAYS_INLINE inline __attribute__((always_inline))
+#else
+#define CF_ALWAYS_INLINE inline
+#endif
 
-/* Drop m's trailing zeros (m >= 1) into *e: cheap when there are none. */
-static inline uint64_t strip_zeros(uint64_t m, int *e)
+/* Number of '0' characters that end the digit text at `end`, which holds
+ * at least one other digit within the whole 8-byte words before `end` that
+ * are read (the caller writes whole words, so all of them are defined).
+ * Stripping zeros from the text is cheaper than dividing them off first. */
+static inline unsigned trailing_zero_digits(const char *end)
 {
-    uint64_t q;
-    if (!divides_pow10(m, 1, INV5_1, &q)) {
-        return m;
+    unsigned tz = 0;
+#ifdef CF_LE_CLZ
+    for (;;) {
+        uint64_t w;
+        memcpy(&w, end - tz - 8, 8);
+        w ^= UINT64_C(0x3030303030303030);
+        if (w != 0) {
+            /* Little-endian: the last character is the top byte. */
+            return tz + (unsigned)__builtin_clzll(w) / 8;
+        }
+        tz += 8;
     }
-    m = q;
-    *e += 1;
-    while (divides_pow10(m, 8, INV5_8, &q)) {
-        m = q;
-        *e += 8;
+#else
+    while (end[-1 - (int)tz] == '0') {
+        tz++;
     }
-    if (divides_pow10(m, 4, INV5_4, &q)) {
-        m = q;
-        *e += 4;
-    }
-    if (divides_pow10(m, 2, INV5_2, &q)) {
-        m = q;
-        *e += 2;
-    }
-    if (divides_pow10(m, 1, INV5_1, &q)) {
-        m = q;
-        *e += 1;
-    }
-    return m;
+    return tz;
+#endif
 }
 
 /* Lay out the value m * 10^e (1 <= m < 10^17, trailing zeros allowed) as
  * Python's repr does. Returns bytes written; writes at most 30 bytes (the
  * longest case is "-0.000" + 17 digits + the 8-byte copy's slack), within
  * CF_FMT_DOUBLE_MAX. */
-static size_t layout(char *dst, bool neg, uint64_t m, int e)
+static CF_ALWAYS_INLINE size_t layout(char *dst, bool neg, uint64_t m, int e)
 {
-    m = strip_zeros(m, &e);
-    /* The digits end at buf + 24, written in whole 8-digit chunks; the 8
-     * bytes after them are slack for copy8s. */
+    /* The digits end at buf + 24, written in whole 8-digit chunks with
+     * leading zeros; the 8 bytes after them are slack for copy8s. */
     char buf[32];
     int n = (int)count_digits(m);
+    uint32_t last8 = (uint32_t)m; /* the chunk that ends at buf + 24 */
     if (n > 8) {
         uint64_t hi = m / 100000000;
-        put8(buf + 16, (uint32_t)(m - hi * 100000000));
-        if (n > 16) {
-            uint32_t top = (uint32_t)(hi / 100000000); /* one digit: m < 10^17 */
-            put8(buf + 8, (uint32_t)(hi - (uint64_t)top * 100000000));
-            buf[7] = (char)('0' + top);
+        uint32_t lo = (uint32_t)(m - hi * 100000000);
+        if (lo == 0 && n <= 16) {
+            /* Eight zeros off the end without writing them: typical of
+             * prices, whose shortest form has few significant digits. */
+            last8 = (uint32_t)hi;
+            n -= 8;
+            e += 8;
         } else {
-            put8(buf + 8, (uint32_t)hi);
+            last8 = lo;
+            if (n > 16) {
+                uint32_t top = (uint32_t)(hi / 100000000); /* one digit: m < 10^17 */
+                put8(buf + 8, (uint32_t)(hi - (uint64_t)top * 100000000));
+                memcpy(buf, "0000000", 7);
+                buf[7] = (char)('0' + top);
+            } else {
+                put8(buf + 8, (uint32_t)hi);
+            }
         }
-    } else {
-        put8(buf + 16, (uint32_t)m);
     }
+    put8(buf + 16, last8);
     const char *digits = buf + 24 - n;
     int decpt = n + e; /* value = 0.digits * 10^decpt */
+    n -= (int)trailing_zero_digits(buf + 24);
     char *d = dst;
     *d = '-';
     d += neg;
@@ -875,7 +876,8 @@ static inline bool scaled_round_odd(const uint64_t g[2], uint64_t y, int h, int 
  * one when `ties_low`. `lopsided` when the value is a power of two above
  * the smallest normal: its lower neighbour is half as far as the upper one.
  * m may end in zeros (layout() drops them). Returns false when the slow path must decide. */
-static bool shortest(uint64_t c, int q, bool lopsided, bool ties_low, uint64_t *m_out, int *e_out)
+static CF_ALWAYS_INLINE bool shortest(uint64_t c, int q, bool lopsided, bool ties_low,
+                                      uint64_t *m_out, int *e_out)
 {
     /* The interval [cbl, cbr] * 2^(q-2) is 2^q wide (3/4 of it when
      * lopsided); k makes 10^k <= width < 10^(k+1). */
