@@ -96,13 +96,14 @@ static inline void put2(char *d, unsigned v)
 }
 
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-/* Exactly 8 digits of v < 10^8, computed side by side in one register:
+#define CF_LE_WORDS 1
+/* The 8 digits of v < 10^8 as ASCII in one word, computed side by side:
  * split into two 4-digit halves (32-bit lanes), each into two 2-digit
  * pairs (16-bit lanes), each into two digits (bytes). Every lane division
  * is a multiply-shift exact for the lane's range (x * 10486 >> 20 = x / 100
  * for x < 10^4; x * 103 >> 10 = x / 10 for x < 100) that cannot carry into
  * the next lane; little-endian puts the first digit in the lowest byte. */
-static inline void put8(char *d, uint32_t v)
+static inline uint64_t digits8(uint32_t v)
 {
     uint32_t hi = v / 10000;
     uint64_t x = hi | (uint64_t)(v - hi * 10000) << 32;
@@ -110,7 +111,13 @@ static inline void put8(char *d, uint32_t v)
     x = q | (x - q * 100) << 16;
     q = (x * 103 >> 10) & UINT64_C(0x000F000F000F000F);
     x = q | (x - q * 10) << 8;
-    x += UINT64_C(0x3030303030303030);
+    return x + UINT64_C(0x3030303030303030);
+}
+
+/* Exactly 8 digits of v < 10^8. */
+static inline void put8(char *d, uint32_t v)
+{
+    uint64_t x = digits8(v);
     memcpy(d, &x, 8);
 }
 #else
@@ -174,12 +181,63 @@ static inline void write_digits(char *dst, uint64_t v, unsigned len)
 
 /* ---- integers ----------------------------------------------------------- */
 
+#ifdef CF_LE_WORDS
+/* The n digits of 1 <= v < 10^8 stored with one 8-byte write: the word of
+ * 8 digits shifted so that the leading zeros drop off. Writes 8 bytes even
+ * when n < 8; callers give cf_fmt_u64/i64 CF_FMT_INT_MAX bytes. */
+static inline void put_upto8(char *d, uint32_t v, unsigned n)
+{
+    uint64_t x = digits8(v) >> (64 - 8 * n);
+    memcpy(d, &x, 8);
+}
+
+size_t cf_fmt_u64(char *dst, uint64_t v)
+{
+    if (v < 100) { /* small counts and flags are common */
+        if (v < 10) {
+            dst[0] = (char)('0' + v);
+            return 1;
+        }
+        put2(dst, (unsigned)v);
+        return 2;
+    }
+    if (v < 100000000) {
+        unsigned n = count_digits(v);
+        put_upto8(dst, (uint32_t)v, n);
+        return n;
+    }
+    uint64_t hi = v / 100000000;
+    uint32_t lo = (uint32_t)(v - hi * 100000000);
+    unsigned n;
+    if (hi < 100) { /* 9 or 10 digits: ids, epoch seconds */
+        if (hi < 10) {
+            dst[0] = (char)('0' + hi);
+            n = 1;
+        } else {
+            put2(dst, (unsigned)hi);
+            n = 2;
+        }
+    } else if (hi < 100000000) {
+        n = count_digits(hi);
+        put_upto8(dst, (uint32_t)hi, n);
+    } else {
+        uint32_t top = (uint32_t)(hi / 100000000); /* < 1845 */
+        n = count_digits(top);
+        put_upto8(dst, top, n);
+        put8(dst + n, (uint32_t)(hi - (uint64_t)top * 100000000));
+        n += 8;
+    }
+    put8(dst + n, lo);
+    return n + 8;
+}
+#else
 size_t cf_fmt_u64(char *dst, uint64_t v)
 {
     unsigned len = count_digits(v);
     write_digits(dst, v, len);
     return len;
 }
+#endif
 
 size_t cf_fmt_i64(char *dst, int64_t v)
 {

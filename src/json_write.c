@@ -157,7 +157,6 @@ static inline bool short_clean(const uint8_t *s, size_t n)
         return (special8(load64(s)) | special8(load64(s + n - 8))) == 0;
 #endif
     }
-    uint32_t w;
     if (n >= 4) {
 #ifdef CF_SSE2
         uint64_t both = (uint64_t)load32(s) | (uint64_t)load32(s + n - 4) << 32;
@@ -166,12 +165,11 @@ static inline bool short_clean(const uint8_t *s, size_t n)
         return (special4(load32(s)) | special4(load32(s + n - 4))) == 0;
 #endif
     }
-    if (n == 0) {
-        return true;
+    uint8_t any = 0;
+    for (size_t i = 0; i < n; i++) { /* 0..3 bytes */
+        any |= k_special[s[i]];
     }
-    /* 1..3 bytes: first, middle and last cover them all. */
-    w = (uint32_t)s[0] | (uint32_t)s[n / 2] << 8 | (uint32_t)s[n - 1] << 16 | (uint32_t)s[0] << 24;
-    return special4(w) == 0;
+    return any == 0;
 }
 
 /* Index of the first byte of s[0..n) (n < 16) that needs attention, or n. */
@@ -220,10 +218,10 @@ static inline size_t copy_plain(char *d, const uint8_t *s, size_t n)
             } else if (n >= 4) {
                 memcpy(d, s, 4);
                 memcpy(d + n - 4, s + n - 4, 4);
-            } else if (n > 0) {
-                d[0] = (char)s[0];
-                d[n / 2] = (char)s[n / 2];
-                d[n - 1] = (char)s[n - 1];
+            } else {
+                for (size_t i = 0; i < n; i++) {
+                    d[i] = (char)s[i];
+                }
             }
             return n;
         }
@@ -486,14 +484,26 @@ static CF_NOINLINE int string_rest(cf_buf *b, const uint8_t *s, size_t n, size_t
     return cf_buf_putc(b, '"');
 }
 
-int cf_json_string(cf_buf *b, const uint8_t *s, size_t n, cf_utf8_mode mode, size_t *bad_at)
+/* cf_json_string() when n + 2 bytes are not free: grow, or let the general
+ * loop decide which error applies. */
+static CF_NOINLINE int string_grow(cf_buf *b, const uint8_t *s, size_t n, cf_utf8_mode mode,
+                                   size_t *bad_at)
 {
     /* The output is never shorter than n + 2 (escapes and replacements
-     * only grow), so this reservation is the least that can succeed; when
-     * it fails, the general loop decides which error applies. */
-    if (n > SIZE_MAX - 2 || cf_buf_reserve(b, n + 2) != CFAVRO_OK) {
-        int rc = cf_buf_putc(b, '"');
-        return rc != CFAVRO_OK ? rc : string_rest(b, s, n, 0, mode, bad_at);
+     * only grow), so this is the least that can succeed. */
+    if (n <= SIZE_MAX - 2 && cf_buf_grow(b, n + 2) == CFAVRO_OK) {
+        return cf_json_string(b, s, n, mode, bad_at);
+    }
+    int rc = cf_buf_putc(b, '"');
+    return rc != CFAVRO_OK ? rc : string_rest(b, s, n, 0, mode, bad_at);
+}
+
+int cf_json_string(cf_buf *b, const uint8_t *s, size_t n, cf_utf8_mode mode, size_t *bad_at)
+{
+    /* The clean-string path makes no calls (only tail calls), so it needs
+     * no register saves. */
+    if (n > SIZE_MAX - 2 || b->cap - b->len < n + 2) {
+        return string_grow(b, s, n, mode, bad_at);
     }
     char *d = b->data + b->len;
     d[0] = '"';
