@@ -915,10 +915,18 @@ static inline bool scaled_round_odd(const uint64_t g[2], uint64_t y, int h, int 
                                     uint64_t *out)
 {
     uint64_t x = y << h;
-    uint64_t a0;
-    uint64_t a1 = mul64(g[1], x, &a0);
     uint64_t b0;
     uint64_t b1 = mul64(g[0], x, &b0);
+    /* P = b1 * 2^128 + (b0 + a1) * 2^64 + a0 with a1 < x (a1:a0 = g[1] * x).
+     * When 1 <= b0 <= 2^64 - 1 - x, adding a1 cannot carry and leaves the
+     * middle word nonzero: T is not an integer and its floor is b1, known
+     * without the second product (7 times in 8 for arbitrary values). */
+    if (b0 - 1 < ~x) {
+        *out = b1 | 1;
+        return true;
+    }
+    uint64_t a0;
+    uint64_t a1 = mul64(g[1], x, &a0);
     uint64_t mid = b0 + a1;
     uint64_t top = b1 + (mid < a1);
     if (mid != 0 || a0 > x) {
