@@ -7,7 +7,6 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <setjmp.h>
-#include <errno.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -19,14 +18,7 @@
 #include <cmocka.h>
 
 #include "cfavro.h"
-#include "alloc_internal.h"
-
-static void assert_contains(const char *haystack, const char *needle)
-{
-    if (strstr(haystack, needle) == NULL) {
-        fail_msg("expected \"%s\" in \"%s\"", needle, haystack);
-    }
-}
+#include "test_support.h"
 
 static const char *k_schema =
     "{\"type\":\"record\",\"name\":\"Trade\",\"namespace\":\"com.example\",\"fields\":["
@@ -41,7 +33,7 @@ static size_t trade_msg(uint8_t *buf, int32_t id, const char *sym, long seq)
     cfavro_frame_write_v0(id, buf, 5);
     n = 5;
     size_t sl = strlen(sym);
-    buf[n++] = (uint8_t)(sl * 2);
+    n += bb_long_to(buf + n, (int64_t)sl);
     memcpy(buf + n, sym, sl);
     n += sl;
     const uint8_t px[8] = {0, 0, 0, 0, 0, 0, 0xf8, 0x3f};
@@ -51,19 +43,38 @@ static size_t trade_msg(uint8_t *buf, int32_t id, const char *sym, long seq)
         buf[n++] = 0;
     } else {
         buf[n++] = 2;
-        buf[n++] = (uint8_t)(seq * 2);
+        n += bb_long_to(buf + n, seq);
     }
     buf[n++] = 0;
     return n;
 }
 
-static cfavro_client *client_with_schema(int32_t id)
+static cfavro_client *trade_client(int32_t id)
 {
-    cfavro_error err;
-    cfavro_client *c = cfavro_client_new(NULL, &err);
-    assert_non_null(c);
-    assert_int_equal(cfavro_client_add_schema(c, id, k_schema, strlen(k_schema), &err), CFAVRO_OK);
-    return c;
+    return client_with_schema(id, k_schema, strlen(k_schema));
+}
+
+/* Fixture: a client knowing the Trade schema as id 1 and a decoder of it. */
+typedef struct trade_fx {
+    cfavro_client *c;
+    cfavro_decoder *dec;
+} trade_fx;
+
+static int trade_setup(void **state)
+{
+    static trade_fx f;
+    f.c = trade_client(1);
+    f.dec = decoder_with_options(f.c, NULL);
+    *state = &f;
+    return 0;
+}
+
+static int trade_teardown(void **state)
+{
+    trade_fx *f = *state;
+    cfavro_decoder_free(f->dec);
+    cfavro_client_free(f->c);
+    return 0;
 }
 
 /* ---- config ------------------------------------------------------------- */
@@ -177,11 +188,8 @@ static void test_config_to_client(void **state)
 
 static void test_decoder_set(void **state)
 {
-    (void)state;
+    cfavro_decoder *dec = ((trade_fx *)*state)->dec;
     cfavro_error err;
-    cfavro_client *c = client_with_schema(1);
-    cfavro_decoder *dec = cfavro_decoder_new(c, &err);
-    assert_non_null(dec);
     assert_int_equal(cfavro_decoder_set(dec, "nope", "1", &err), CFAVRO_E_CONFIG);
     assert_contains(err.message, "nope");
     /* Client-level keys are not decoder options. */
@@ -204,14 +212,13 @@ static void test_decoder_set(void **state)
     assert_int_equal(cfavro_decoder_set(dec, NULL, "plain", &err), CFAVRO_E_ARGUMENT);
     assert_int_equal(cfavro_decoder_set(dec, "json.union", NULL, &err), CFAVRO_E_ARGUMENT);
     assert_int_equal(cfavro_decoder_set(dec, "json.union", "avro", NULL), CFAVRO_OK);
-    cfavro_decoder_free(dec);
     cfavro_decoder_free(NULL);
-    cfavro_client_free(c);
 }
 
 static void test_null_arguments(void **state)
 {
-    (void)state;
+    cfavro_client *c = ((trade_fx *)*state)->c;
+    cfavro_decoder *dec = ((trade_fx *)*state)->dec;
     cfavro_error err;
     memset(&err, 0, sizeof err);
     assert_null(cfavro_decoder_new(NULL, &err));
@@ -222,8 +229,6 @@ static void test_null_arguments(void **state)
     assert_non_null(none);
     assert_int_equal(none->status, CFAVRO_E_ARGUMENT);
 
-    cfavro_client *c = client_with_schema(1);
-    cfavro_decoder *dec = cfavro_decoder_new(c, &err);
     uint8_t m[64];
     size_t n = trade_msg(m, 1, "AB", -1);
     const char *json = "x";
@@ -271,8 +276,6 @@ static void test_null_arguments(void **state)
     assert_int_equal(len, strlen(json));
     assert_int_equal(cfavro_decoder_error(dec)->status, CFAVRO_OK);
     assert_string_equal(cfavro_decoder_error(dec)->message, "");
-    cfavro_decoder_free(dec);
-    cfavro_client_free(c);
 }
 
 /* ---- in-memory source --------------------------------------------------- */
@@ -335,21 +338,7 @@ static char g_dir[64];
 
 static void write_file(const char *name, const char *text)
 {
-    char path[256];
-    snprintf(path, sizeof path, "%s/%s", g_dir, name);
-    FILE *f = fopen(path, "wb");
-    assert_non_null(f);
-    assert_int_equal(fwrite(text, 1, strlen(text), f), strlen(text));
-    assert_int_equal(fclose(f), 0);
-}
-
-static void remove_entry(const char *name)
-{
-    char path[256];
-    snprintf(path, sizeof path, "%s/%s", g_dir, name);
-    if (remove(path) != 0 && errno != ENOENT) {
-        fail_msg("cannot remove %s", path);
-    }
+    write_text_file(g_dir, name, text);
 }
 
 static const char *const k_dir_entries[] = {"1.avsc", "2.avsc", "3.avsc", "4.avsc",
@@ -359,17 +348,14 @@ static const char *const k_dir_entries[] = {"1.avsc", "2.avsc", "3.avsc", "4.avs
 static int dir_setup(void **state)
 {
     (void)state;
-    strcpy(g_dir, "/tmp/cfavro-api-XXXXXX");
-    if (mkdtemp(g_dir) == NULL) {
-        return -1;
-    }
+    make_temp_dir(g_dir, sizeof g_dir, "cfavro-api-");
     return 0;
 }
 
 static int dir_teardown(void **state)
 {
     (void)state;
-    cf_alloc_set_hooks(NULL);
+    alloc_hooks_off();
     for (size_t i = 0; i < sizeof k_dir_entries / sizeof k_dir_entries[0]; i++) {
         char path[256];
         snprintf(path, sizeof path, "%s/%s", g_dir, k_dir_entries[i]);
@@ -446,7 +432,7 @@ static void test_schema_dir(void **state)
 
     /* Failures are not remembered: fixing the files makes the ids work. */
     write_file("6.avsc", "\"int\"");
-    remove_entry("2.avsc");
+    remove_dir_entry(g_dir, "2.avsc");
     write_file("2.avsc", "\"boolean\"");
     const uint8_t m6[] = {0, 0, 0, 0, 6, 0x54};
     const uint8_t m2[] = {0, 0, 0, 0, 2, 0x01};
@@ -457,7 +443,7 @@ static void test_schema_dir(void **state)
     assert_string_equal(json, "true");
 
     /* Once loaded, a schema is kept even if its file goes away or changes. */
-    remove_entry("1.avsc");
+    remove_dir_entry(g_dir, "1.avsc");
     write_file("6.avsc", "\"string\"");
     n = trade_msg(m, 1, "E", -1);
     assert_int_equal(cfavro_decode_json(dec, m, n, &json, &len), CFAVRO_OK);
@@ -510,10 +496,8 @@ static void test_schema_dir(void **state)
 
 static void test_batch(void **state)
 {
-    (void)state;
+    cfavro_decoder *dec = ((trade_fx *)*state)->dec;
     cfavro_error err;
-    cfavro_client *c = client_with_schema(1);
-    cfavro_decoder *dec = cfavro_decoder_new(c, &err);
     uint8_t m0[64], m1[64], m2[64], m4[64];
     size_t n0 = trade_msg(m0, 1, "A", 1);
     size_t n1 = trade_msg(m1, 1, "BB", 2) - 3; /* truncated in the union/map */
@@ -618,18 +602,13 @@ static void test_batch(void **state)
     assert_int_equal(cfavro_decode_batch_json(dec, msgs, lens, 6, res, &nd, &nd_len, &failed),
                      CFAVRO_OK);
     assert_string_equal(nd, expected);
-    cfavro_decoder_free(dec);
-    cfavro_client_free(c);
 }
 
 /* ---- a decoder after errors --------------------------------------------- */
 
 static void test_usable_after_errors(void **state)
 {
-    (void)state;
-    cfavro_error err;
-    cfavro_client *c = client_with_schema(1);
-    cfavro_decoder *dec = cfavro_decoder_new(c, &err);
+    cfavro_decoder *dec = ((trade_fx *)*state)->dec;
     uint8_t good[64];
     size_t gn = trade_msg(good, 1, "OK", 5);
     const char *want = "{\"sym\":\"OK\",\"px\":1.5,\"seq\":{\"long\":5},\"extra\":{}}";
@@ -653,8 +632,6 @@ static void test_usable_after_errors(void **state)
         assert_int_equal(cfavro_validate(dec, good, gn), CFAVRO_OK);
         assert_int_equal(cfavro_decoder_error(dec)->status, CFAVRO_OK);
     }
-    cfavro_decoder_free(dec);
-    cfavro_client_free(c);
 }
 
 /* ---- threads sharing a client ------------------------------------------- */
@@ -713,65 +690,11 @@ static void test_threads_share_client(void **state)
     cfavro_client_free(c);
 }
 
-/* ---- counting and failing allocator ------------------------------------- */
-
-static long g_count;   /* allocations attempted */
-static long g_fail_at; /* fail this one (1-based); 0: never */
-static long g_live;    /* allocations not yet freed */
-
-static void *count_malloc(size_t n)
-{
-    if (++g_count == g_fail_at) {
-        return NULL;
-    }
-    void *p = malloc(n);
-    if (p != NULL) {
-        g_live++;
-    }
-    return p;
-}
-
-static void *count_realloc(void *p, size_t n)
-{
-    if (++g_count == g_fail_at) {
-        return NULL;
-    }
-    void *q = realloc(p, n);
-    if (q != NULL && p == NULL) {
-        g_live++;
-    }
-    return q;
-}
-
-static void count_free(void *p)
-{
-    if (p != NULL) {
-        g_live--;
-    }
-    free(p);
-}
-
-static void hooks_on(long fail_at)
-{
-    g_count = 0;
-    g_fail_at = fail_at;
-    g_live = 0;
-    static const cf_alloc_hooks hooks = {count_malloc, count_realloc, count_free};
-    cf_alloc_set_hooks(&hooks);
-}
-
-static int hooks_off(void **state)
-{
-    (void)state;
-    cf_alloc_set_hooks(NULL);
-    return 0;
-}
-
 static void test_no_allocation_per_message(void **state)
 {
     (void)state;
-    hooks_on(0);
-    cfavro_client *c = client_with_schema(1);
+    alloc_hooks_on(0, -1);
+    cfavro_client *c = trade_client(1);
     cfavro_error err;
     assert_int_equal(cfavro_client_add_schema(c, 2, k_schema, strlen(k_schema), &err), CFAVRO_OK);
     cfavro_decoder *dec = cfavro_decoder_new(c, &err);
@@ -798,7 +721,7 @@ static void test_no_allocation_per_message(void **state)
         assert_int_equal(cfavro_decode_batch_json(dec, msgs, n, NM, res, &json, &len, &failed),
                          CFAVRO_OK);
     }
-    long before = g_count;
+    long before = alloc_calls();
     for (int round = 0; round < 500; round++) {
         for (int i = 0; i < NM; i++) {
             assert_int_equal(cfavro_decode_json(dec, m[i], n[i], &json, &len), CFAVRO_OK);
@@ -814,12 +737,12 @@ static void test_no_allocation_per_message(void **state)
                          CFAVRO_OK);
         assert_int_equal(failed, 0);
     }
-    long per_message = g_count - before;
+    long per_message = alloc_calls() - before;
     assert_int_equal(per_message, 0);
     cfavro_decoder_free(dec);
     cfavro_client_free(c);
-    assert_int_equal(g_live, 0);
-    cf_alloc_set_hooks(NULL);
+    assert_int_equal(alloc_live(), 0);
+    alloc_hooks_off();
 }
 
 /* One pass of the whole sequence with allocation `fail_at` failing. Every
@@ -827,7 +750,7 @@ static void test_no_allocation_per_message(void **state)
  * freed either way. Returns true when every step succeeded. */
 static bool sweep_once(long fail_at, bool from_dir)
 {
-    hooks_on(fail_at);
+    alloc_hooks_on(fail_at, -1);
     cfavro_error err;
     bool all_ok = false;
     cfavro_client *c = NULL;
@@ -894,7 +817,7 @@ static bool sweep_once(long fail_at, bool from_dir)
         assert_null(json);
         /* The decoder is still usable: with allocations working again the
          * same message decodes. */
-        g_fail_at = 0;
+        alloc_stop_failing();
         assert_int_equal(cfavro_decode_json(dec, m, n, &json, &len), CFAVRO_OK);
         goto done;
     }
@@ -915,10 +838,10 @@ done:
     cfavro_decoder_free(dec);
     cfavro_client_free(c);
     cfavro_config_free(cfg);
-    if (g_live != 0) {
-        fail_msg("allocation %ld failing: %ld allocations leaked", fail_at, g_live);
+    if (alloc_live() != 0) {
+        fail_msg("allocation %ld failing: %ld allocations leaked", fail_at, alloc_live());
     }
-    cf_alloc_set_hooks(NULL);
+    alloc_hooks_off();
     return all_ok;
 }
 
@@ -926,7 +849,7 @@ static void run_sweep(bool from_dir)
 {
     /* The whole sequence with no failure first: how many allocations. */
     assert_true(sweep_once(0, from_dir));
-    long total = g_count;
+    long total = alloc_calls();
     assert_true(total > 5);
     /* Fail each one in turn. A step may survive a failed allocation when
      * it was only an optimistic reservation that a later, smaller one
@@ -958,15 +881,15 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_config_bad_keys_and_values),
         cmocka_unit_test(test_config_to_client),
-        cmocka_unit_test(test_decoder_set),
-        cmocka_unit_test(test_null_arguments),
+        cmocka_unit_test_setup_teardown(test_decoder_set, trade_setup, trade_teardown),
+        cmocka_unit_test_setup_teardown(test_null_arguments, trade_setup, trade_teardown),
         cmocka_unit_test(test_add_schema),
         cmocka_unit_test_setup_teardown(test_schema_dir, dir_setup, dir_teardown),
-        cmocka_unit_test(test_batch),
-        cmocka_unit_test(test_usable_after_errors),
+        cmocka_unit_test_setup_teardown(test_batch, trade_setup, trade_teardown),
+        cmocka_unit_test_setup_teardown(test_usable_after_errors, trade_setup, trade_teardown),
         cmocka_unit_test_setup_teardown(test_threads_share_client, dir_setup, dir_teardown),
-        cmocka_unit_test_teardown(test_no_allocation_per_message, hooks_off),
-        cmocka_unit_test_teardown(test_failing_allocation_sweep, hooks_off),
+        cmocka_unit_test_teardown(test_no_allocation_per_message, alloc_hooks_off_fixture),
+        cmocka_unit_test_teardown(test_failing_allocation_sweep, alloc_hooks_off_fixture),
         cmocka_unit_test_setup_teardown(test_failing_allocation_sweep_dir, dir_setup,
                                         dir_teardown),
     };

@@ -17,6 +17,7 @@
 #include <jansson.h>
 
 #include "cfavro.h"
+#include "test_support.h"
 
 #define ID 31
 #define RECORDS 300
@@ -283,6 +284,31 @@ static void compare_named_branch_key(avro_schema_t bs, const char *key)
     CHECK(strcmp(key, want) == 0, "union branch key \"%s\", want \"%s\"", key, want);
 }
 
+static void compare(avro_value_t *v, json_t *j);
+
+/* A record's fields or a map's entries: the JSON object has as many members,
+ * each under the field name or map key, with an equal value. */
+static void compare_members(avro_value_t *v, json_t *j, size_t plen, int is_map)
+{
+    size_t n = 0;
+    avro_value_get_size(v, &n);
+    CHECK(json_is_object(j) && json_object_size(j) == n, "%s",
+          is_map ? "map size differs" : "record field count differs");
+    for (size_t i = 0; i < n; i++) {
+        avro_value_t member;
+        const char *name = NULL;
+        avro_value_get_by_index(v, i, &member, &name);
+        if (is_map) {
+            snprintf(g_path + plen, sizeof g_path - plen, "[\"%s\"]", name);
+        } else {
+            snprintf(g_path + plen, sizeof g_path - plen, ".%s", name);
+        }
+        json_t *jm = json_object_get(j, name);
+        CHECK(jm != NULL, "%s", is_map ? "map key missing" : "field missing");
+        compare(&member, jm);
+    }
+}
+
 static void compare(avro_value_t *v, json_t *j)
 {
     size_t plen = strlen(g_path);
@@ -351,21 +377,7 @@ static void compare(avro_value_t *v, json_t *j)
         CHECK(json_is_string(j) && strcmp(json_string_value(j), sym) == 0, "enum differs");
         break;
     }
-    case AVRO_RECORD: {
-        size_t n = 0;
-        avro_value_get_size(v, &n);
-        CHECK(json_is_object(j) && json_object_size(j) == n, "record field count differs");
-        for (size_t i = 0; i < n; i++) {
-            avro_value_t field;
-            const char *name = NULL;
-            avro_value_get_by_index(v, i, &field, &name);
-            snprintf(g_path + plen, sizeof g_path - plen, ".%s", name);
-            json_t *jf = json_object_get(j, name);
-            CHECK(jf != NULL, "field missing");
-            compare(&field, jf);
-        }
-        break;
-    }
+    case AVRO_RECORD: compare_members(v, j, plen, 0); break;
     case AVRO_ARRAY: {
         size_t n = 0;
         avro_value_get_size(v, &n);
@@ -378,21 +390,7 @@ static void compare(avro_value_t *v, json_t *j)
         }
         break;
     }
-    case AVRO_MAP: {
-        size_t n = 0;
-        avro_value_get_size(v, &n);
-        CHECK(json_is_object(j) && json_object_size(j) == n, "map size differs");
-        for (size_t i = 0; i < n; i++) {
-            avro_value_t item;
-            const char *key = NULL;
-            avro_value_get_by_index(v, i, &item, &key);
-            snprintf(g_path + plen, sizeof g_path - plen, "[\"%s\"]", key);
-            json_t *ji = json_object_get(j, key);
-            CHECK(ji != NULL, "map key missing");
-            compare(&item, ji);
-        }
-        break;
-    }
+    case AVRO_MAP: compare_members(v, j, plen, 1); break;
     case AVRO_UNION: {
         int disc = 0;
         avro_value_t branch;
@@ -417,27 +415,11 @@ static void compare(avro_value_t *v, json_t *j)
 
 /* ---- the test -------------------------------------------------------------- */
 
-static char *read_schema(size_t *len)
-{
-    const char *root = getenv("CFAVRO_SOURCE_ROOT");
-    char path[1024];
-    snprintf(path, sizeof path, "%s/tests/data/decode_every_type.avsc", root ? root : ".");
-    FILE *f = fopen(path, "rb");
-    if (f == NULL) {
-        fail_msg("cannot open %s", path);
-    }
-    static char text[16384];
-    *len = fread(text, 1, sizeof text - 1, f);
-    fclose(f);
-    text[*len] = '\0';
-    return text;
-}
-
 static void test_avroc_written_data(void **state)
 {
     (void)state;
     size_t slen;
-    const char *text = read_schema(&slen);
+    char *text = read_data_file("decode_every_type.avsc", &slen);
     avro_schema_t schema;
     if (avro_schema_from_json_length(text, slen, &schema) != 0) {
         fail_msg("avro-c rejects the schema: %s", avro_strerror());
@@ -445,13 +427,9 @@ static void test_avroc_written_data(void **state)
     avro_value_iface_t *iface = avro_generic_class_from_schema(schema);
     assert_non_null(iface);
 
-    cfavro_error err;
-    cfavro_client *client = cfavro_client_new(NULL, &err);
-    assert_non_null(client);
-    assert_int_equal(cfavro_client_add_schema(client, ID, text, slen, &err), CFAVRO_OK);
-    cfavro_decoder *dec = cfavro_decoder_new(client, &err);
-    assert_non_null(dec);
-    assert_int_equal(cfavro_decoder_set(dec, "json.logical", "false", &err), CFAVRO_OK);
+    cfavro_client *client = client_with_schema(ID, text, slen);
+    free(text);
+    cfavro_decoder *dec = decoder_with_options(client, OPTS("json.logical", "false"));
 
     static char buf[1 << 16];
     size_t total_bytes = 0;

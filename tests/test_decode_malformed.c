@@ -15,80 +15,9 @@
 #include <cmocka.h>
 
 #include "cfavro.h"
+#include "test_support.h"
 
-/* ---- building payloads -------------------------------------------------- */
-
-typedef struct bb {
-    uint8_t *d;
-    size_t n;
-    size_t cap;
-} bb;
-
-static void bb_byte(bb *b, uint8_t c)
-{
-    if (b->n == b->cap) {
-        b->cap = b->cap ? 2 * b->cap : 256;
-        b->d = realloc(b->d, b->cap);
-        assert_non_null(b->d);
-    }
-    b->d[b->n++] = c;
-}
-
-static void bb_raw(bb *b, const void *p, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        bb_byte(b, ((const uint8_t *)p)[i]);
-    }
-}
-
-static void bb_long(bb *b, int64_t v)
-{
-    uint64_t u = ((uint64_t)v << 1) ^ (uint64_t)(v >> 63);
-    while (u >= 0x80) {
-        bb_byte(b, (uint8_t)(u | 0x80));
-        u >>= 7;
-    }
-    bb_byte(b, (uint8_t)u);
-}
-
-static void bb_str(bb *b, const char *s)
-{
-    bb_long(b, (int64_t)strlen(s));
-    bb_raw(b, s, strlen(s));
-}
-
-static void bb_le(bb *b, uint64_t u, int nbytes)
-{
-    for (int i = 0; i < nbytes; i++) {
-        bb_byte(b, (uint8_t)(u >> (8 * i)));
-    }
-}
-
-static void bb_header(bb *b, int32_t id)
-{
-    bb_byte(b, 0);
-    bb_byte(b, (uint8_t)((uint32_t)id >> 24));
-    bb_byte(b, (uint8_t)((uint32_t)id >> 16));
-    bb_byte(b, (uint8_t)((uint32_t)id >> 8));
-    bb_byte(b, (uint8_t)id);
-}
-
-static void bb_free(bb *b)
-{
-    free(b->d);
-    *b = (bb){NULL, 0, 0};
-}
-
-#define BYTES(...) (const uint8_t[]){__VA_ARGS__}, sizeof((const uint8_t[]){__VA_ARGS__})
-#define OPTS(...) ((const char *const[]){__VA_ARGS__, NULL})
 #define NO_PATH NULL
-
-static void assert_contains(const char *haystack, const char *needle)
-{
-    if (strstr(haystack, needle) == NULL) {
-        fail_msg("expected \"%s\" in \"%s\"", needle, haystack);
-    }
-}
 
 /* ---- fixture: one client, a decoder per case ---------------------------- */
 
@@ -101,23 +30,17 @@ typedef struct fx {
 
 static fx make(const char *schema, const char *const *opts)
 {
-    cfavro_error err;
     fx f;
-    f.client = cfavro_client_new(NULL, &err);
-    assert_non_null(f.client);
-    int rc = cfavro_client_add_schema(f.client, ID, schema, strlen(schema), &err);
-    if (rc != CFAVRO_OK) {
-        fail_msg("schema rejected (%d): %s", rc, err.message);
-    }
-    f.dec = cfavro_decoder_new(f.client, &err);
-    assert_non_null(f.dec);
-    for (size_t i = 0; opts != NULL && opts[i] != NULL; i += 2) {
-        rc = cfavro_decoder_set(f.dec, opts[i], opts[i + 1], &err);
-        if (rc != CFAVRO_OK) {
-            fail_msg("option %s=%s rejected: %s", opts[i], opts[i + 1], err.message);
-        }
-    }
+    f.client = client_with_schema(ID, schema, strlen(schema));
+    f.dec = decoder_with_options(f.client, opts);
     return f;
+}
+
+/* The framed message: header with schema id ID, then payload[0..n). */
+static void framed(bb *m, const uint8_t *payload, size_t n)
+{
+    bb_header(m, ID);
+    bb_raw(m, payload, n);
 }
 
 static void unmake(fx *f)
@@ -148,8 +71,7 @@ static void expect_fail_opts(const char *schema, const char *const *opts, const 
 {
     fx f = make(schema, opts);
     bb m = {0};
-    bb_header(&m, ID);
-    bb_raw(&m, payload, n);
+    framed(&m, payload, n);
     const char *json = "sentinel";
     size_t json_len = 99;
     int rc = cfavro_decode_json(f.dec, m.d, m.n, &json, &json_len);
@@ -188,8 +110,7 @@ static void expect_ok_opts(const char *schema, const char *const *opts, const ui
 {
     fx f = make(schema, opts);
     bb m = {0};
-    bb_header(&m, ID);
-    bb_raw(&m, payload, n);
+    framed(&m, payload, n);
     const char *json = NULL;
     size_t json_len = 0;
     int rc = cfavro_decode_json(f.dec, m.d, m.n, &json, &json_len);
@@ -477,23 +398,6 @@ typedef struct mark {
 
 enum { NFIELDS = 29 };
 
-static char *read_data_file(const char *name, size_t *len)
-{
-    const char *root = getenv("CFAVRO_SOURCE_ROOT");
-    char path[1024];
-    snprintf(path, sizeof path, "%s/tests/data/%s", root ? root : ".", name);
-    FILE *f = fopen(path, "rb");
-    if (f == NULL) {
-        fail_msg("cannot open %s", path);
-    }
-    static char buf[16384];
-    size_t n = fread(buf, 1, sizeof buf - 1, f);
-    fclose(f);
-    buf[n] = '\0';
-    *len = n;
-    return buf;
-}
-
 /* Message (header + payload) for tests/data/decode_every_type.avsc, with
  * the field boundaries recorded in marks[]. */
 static void every_type_message(bb *m, mark *marks)
@@ -562,13 +466,10 @@ static void test_truncation_every_offset(void **state)
 {
     (void)state;
     size_t slen;
-    const char *schema = read_data_file("decode_every_type.avsc", &slen);
-    cfavro_error err;
-    cfavro_client *client = cfavro_client_new(NULL, &err);
-    assert_non_null(client);
-    assert_int_equal(cfavro_client_add_schema(client, ID, schema, slen, &err), CFAVRO_OK);
-    cfavro_decoder *dec = cfavro_decoder_new(client, &err);
-    assert_non_null(dec);
+    char *schema = read_data_file("decode_every_type.avsc", &slen);
+    cfavro_client *client = client_with_schema(ID, schema, slen);
+    free(schema);
+    cfavro_decoder *dec = decoder_with_options(client, NULL);
 
     bb m = {0};
     mark marks[NFIELDS];
@@ -737,8 +638,7 @@ static void test_depth_limit(void **state)
     /* Deeper than the path keeps: the outer segments are elided. */
     fx f = make(k_list_schema, NULL);
     bb m = {0};
-    bb_header(&m, ID);
-    bb_raw(&m, p.d, p.n);
+    framed(&m, p.d, p.n);
     assert_int_equal(cfavro_validate(f.dec, m.d, m.n), CFAVRO_E_LIMIT_DEPTH);
     const char *got = cfavro_decoder_error(f.dec)->path;
     assert_true(strncmp(got, "...", 3) == 0);
@@ -1035,8 +935,7 @@ static void test_output_limit(void **state)
     /* Validation produces no output, so the limit does not apply. */
     fx f = make(S_STR, OPTS("limit.output.bytes", "1"));
     bb m = {0};
-    bb_header(&m, ID);
-    bb_raw(&m, p.d, p.n);
+    framed(&m, p.d, p.n);
     assert_int_equal(cfavro_validate(f.dec, m.d, m.n), CFAVRO_OK);
     bb_free(&m);
     unmake(&f);
@@ -1082,8 +981,7 @@ static void test_oversized_decimal(void **state)
     }
     fx f = make(schema, NULL);
     bb m = {0};
-    bb_header(&m, ID);
-    bb_raw(&m, p.d, p.n);
+    framed(&m, p.d, p.n);
     const char *json;
     size_t len;
     int rc = cfavro_decode_json(f.dec, m.d, m.n, &json, &len);

@@ -12,62 +12,7 @@
 #include <cmocka.h>
 
 #include "cfavro.h"
-
-/* ---- building payloads -------------------------------------------------- */
-
-typedef struct bb {
-    uint8_t d[8192];
-    size_t n;
-} bb;
-
-static void bb_byte(bb *b, uint8_t c)
-{
-    assert_true(b->n < sizeof b->d);
-    b->d[b->n++] = c;
-}
-
-static void bb_raw(bb *b, const void *p, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        bb_byte(b, ((const uint8_t *)p)[i]);
-    }
-}
-
-/* Avro long/int: zig-zag, then base-128 little-endian groups. */
-static void bb_long(bb *b, int64_t v)
-{
-    uint64_t u = ((uint64_t)v << 1) ^ (uint64_t)(v >> 63);
-    while (u >= 0x80) {
-        bb_byte(b, (uint8_t)(u | 0x80));
-        u >>= 7;
-    }
-    bb_byte(b, (uint8_t)u);
-}
-
-static void bb_str(bb *b, const char *s)
-{
-    size_t n = strlen(s);
-    bb_long(b, (int64_t)n);
-    bb_raw(b, s, n);
-}
-
-static void bb_float(bb *b, float f)
-{
-    uint32_t u;
-    memcpy(&u, &f, sizeof u);
-    for (int i = 0; i < 4; i++) {
-        bb_byte(b, (uint8_t)(u >> (8 * i)));
-    }
-}
-
-static void bb_double(bb *b, double d)
-{
-    uint64_t u;
-    memcpy(&u, &d, sizeof u);
-    for (int i = 0; i < 8; i++) {
-        bb_byte(b, (uint8_t)(u >> (8 * i)));
-    }
-}
+#include "test_support.h"
 
 /* ---- the decode-and-compare helper -------------------------------------- */
 
@@ -82,30 +27,17 @@ static void bb_double(bb *b, double d)
 static void expect_json_opts(const char *schema, const char *const *opts, const uint8_t *payload,
                              size_t n, const char *expected)
 {
-    cfavro_error err;
-    cfavro_client *client = cfavro_client_new(NULL, &err);
-    assert_non_null(client);
-    int rc = cfavro_client_add_schema(client, SCHEMA_ID, schema, strlen(schema), &err);
-    if (rc != CFAVRO_OK) {
-        fail_msg("schema rejected (%d): %s\n%s", rc, err.message, schema);
-    }
-    cfavro_decoder *dec = cfavro_decoder_new(client, &err);
-    assert_non_null(dec);
-    for (size_t i = 0; opts != NULL && opts[i] != NULL; i += 2) {
-        rc = cfavro_decoder_set(dec, opts[i], opts[i + 1], &err);
-        if (rc != CFAVRO_OK) {
-            fail_msg("option %s=%s rejected: %s", opts[i], opts[i + 1], err.message);
-        }
-    }
-    static uint8_t msg[8192 + 5];
-    assert_true(n <= sizeof msg - 5);
-    assert_int_equal(cfavro_frame_write_v0(SCHEMA_ID, msg, sizeof msg), CFAVRO_OK);
-    if (n > 0) {
-        memcpy(msg + 5, payload, n);
-    }
+    cfavro_client *client = client_with_schema(SCHEMA_ID, schema, strlen(schema));
+    cfavro_decoder *dec = decoder_with_options(client, opts);
+    uint8_t header[5];
+    assert_int_equal(cfavro_frame_write_v0(SCHEMA_ID, header, sizeof header), CFAVRO_OK);
+    bb m = {0};
+    bb_raw(&m, header, sizeof header);
+    bb_raw(&m, payload, n);
+    const uint8_t *msg = m.d;
     const char *json = NULL;
     size_t json_len = 0;
-    rc = cfavro_decode_json(dec, msg, n + 5, &json, &json_len);
+    int rc = cfavro_decode_json(dec, msg, n + 5, &json, &json_len);
     if (rc != CFAVRO_OK) {
         const cfavro_error *e = cfavro_decoder_error(dec);
         fail_msg("decode failed (%d) at %llu [%s]: %s\nexpected %s", rc,
@@ -124,6 +56,7 @@ static void expect_json_opts(const char *schema, const char *const *opts, const 
     assert_int_equal(rc, CFAVRO_OK);
     assert_string_equal(json, expected);
 
+    bb_free(&m);
     cfavro_decoder_free(dec);
     cfavro_client_free(client);
 }
@@ -134,8 +67,12 @@ static void expect_json(const char *schema, const uint8_t *payload, size_t n,
     expect_json_opts(schema, NULL, payload, n, expected);
 }
 
-#define BYTES(...) (const uint8_t[]){__VA_ARGS__}, sizeof((const uint8_t[]){__VA_ARGS__})
-#define OPTS(...) ((const char *const[]){__VA_ARGS__, NULL})
+/* expect_json() on the bytes built in b, then release b. */
+static void expect_json_bb(const char *schema, bb *b, const char *expected)
+{
+    expect_json(schema, b->d, b->n, expected);
+    bb_free(b);
+}
 
 /* ---- primitives --------------------------------------------------------- */
 
@@ -167,9 +104,9 @@ static void test_int(void **state)
         {INT32_MIN, "-2147483648"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        bb b = {.n = 0};
+        bb b = {0};
         bb_long(&b, cases[i].v);
-        expect_json("\"int\"", b.d, b.n, cases[i].text);
+        expect_json_bb("\"int\"", &b, cases[i].text);
     }
     /* Avro allows non-minimal varints: 0 in 5 bytes. */
     expect_json("\"int\"", BYTES(0x80, 0x80, 0x80, 0x80, 0x00), "0");
@@ -192,9 +129,9 @@ static void test_long(void **state)
         {(int64_t)INT32_MAX + 1, "2147483648"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        bb b = {.n = 0};
+        bb b = {0};
         bb_long(&b, cases[i].v);
-        expect_json("\"long\"", b.d, b.n, cases[i].text);
+        expect_json_bb("\"long\"", &b, cases[i].text);
     }
     /* Ten bytes with only bit 63 in the last: zig-zag 2^63 = INT64_MIN. */
     expect_json("\"long\"", BYTES(0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01),
@@ -225,9 +162,9 @@ static void test_double(void **state)
         {42.125, "42.125"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        bb b = {.n = 0};
+        bb b = {0};
         bb_double(&b, cases[i].v);
-        expect_json("\"double\"", b.d, b.n, cases[i].text);
+        expect_json_bb("\"double\"", &b, cases[i].text);
     }
 }
 
@@ -250,9 +187,9 @@ static void test_float(void **state)
         {0.3f, "0.3"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        bb b = {.n = 0};
+        bb b = {0};
         bb_float(&b, cases[i].v);
-        expect_json("\"float\"", b.d, b.n, cases[i].text);
+        expect_json_bb("\"float\"", &b, cases[i].text);
     }
 }
 
@@ -263,7 +200,7 @@ static void test_nonfinite(void **state)
                          "{\"name\":\"a\",\"type\":\"double\"},{\"name\":\"b\",\"type\":\"double\"},"
                          "{\"name\":\"c\",\"type\":\"double\"},{\"name\":\"d\",\"type\":\"float\"},"
                          "{\"name\":\"e\",\"type\":\"float\"},{\"name\":\"f\",\"type\":\"float\"}]}";
-    bb b = {.n = 0};
+    bb b = {0};
     bb_double(&b, (double)NAN);
     bb_double(&b, (double)INFINITY);
     bb_double(&b, -(double)INFINITY);
@@ -280,12 +217,13 @@ static void test_nonfinite(void **state)
                      "{\"a\":null,\"b\":null,\"c\":null,\"d\":null,\"e\":null,\"f\":null}");
     /* A NaN with payload bits and the sign set is still NaN. */
     expect_json("\"double\"", BYTES(0x01, 0, 0, 0, 0, 0, 0xf8, 0xff), "\"NaN\"");
+    bb_free(&b);
 }
 
 static void test_string(void **state)
 {
     (void)state;
-    bb b = {.n = 0};
+    bb b = {0};
     bb_str(&b, "hello");
     expect_json("\"string\"", b.d, b.n, "\"hello\"");
     expect_json("\"string\"", BYTES(0x00), "\"\"");
@@ -324,18 +262,20 @@ static void test_string(void **state)
     b.n = 0;
     bb_str(&b, longs);
     expect_json("\"string\"", b.d, b.n, expected);
+    bb_free(&b);
 }
 
 static void test_uuid(void **state)
 {
     (void)state;
-    bb b = {.n = 0};
+    bb b = {0};
     bb_str(&b, "123e4567-e89b-12d3-a456-426614174000");
     expect_json("{\"type\":\"string\",\"logicalType\":\"uuid\"}", b.d, b.n,
                 "\"123e4567-e89b-12d3-a456-426614174000\"");
     expect_json_opts("{\"type\":\"string\",\"logicalType\":\"uuid\"}",
                      OPTS("json.logical", "false"), b.d, b.n,
                      "\"123e4567-e89b-12d3-a456-426614174000\"");
+    bb_free(&b);
 }
 
 /* bytes inside a record (length-prefixed); a top-level "bytes" schema is the
@@ -347,7 +287,7 @@ static void test_bytes(void **state)
     (void)state;
     /* 00 'A' 7f 80 ff '"' '\\' 0a */
     const uint8_t *p;
-    bb b = {.n = 0};
+    bb b = {0};
     bb_long(&b, 8);
     bb_raw(&b, "\x00\x41\x7f\x80\xff\"\\\n", 8);
     p = b.d;
@@ -366,6 +306,7 @@ static void test_bytes(void **state)
     expect_json(BREC, BYTES(0x00), "{\"b\":\"\"}");
     expect_json_opts(BREC, OPTS("json.bytes", "hex"), BYTES(0x00), "{\"b\":\"\"}");
     expect_json_opts(BREC, OPTS("json.bytes", "base64"), BYTES(0x00), "{\"b\":\"\"}");
+    bb_free(&b);
 }
 
 /* Confluent's serializers write a top-level "bytes" value raw, without an
@@ -579,7 +520,7 @@ static void test_date_time(void **state)
 {
     (void)state;
     const char *date = "{\"type\":\"int\",\"logicalType\":\"date\"}";
-    bb b = {.n = 0};
+    bb b = {0};
     bb_long(&b, 19724);
     expect_json(date, b.d, b.n, "\"2024-01-02\"");
     expect_json_opts(date, OPTS("json.time", "epoch"), b.d, b.n, "19724");
@@ -613,14 +554,15 @@ static void test_date_time(void **state)
     b.n = 0;
     bb_long(&b, 86399999999LL);
     expect_json(tu, b.d, b.n, "\"23:59:59.999999\"");
+    bb_free(&b);
 }
 
 static void test_timestamps(void **state)
 {
     (void)state;
-    bb ms = {.n = 0};
+    bb ms = {0};
     bb_long(&ms, 1704164645123LL);
-    bb us = {.n = 0};
+    bb us = {0};
     bb_long(&us, 1704164645123456LL);
     const char *tsm = "{\"type\":\"long\",\"logicalType\":\"timestamp-millis\"}";
     const char *tsu = "{\"type\":\"long\",\"logicalType\":\"timestamp-micros\"}";
@@ -639,12 +581,15 @@ static void test_timestamps(void **state)
     expect_json(tsu, BYTES(0x01), "\"1969-12-31T23:59:59.999999Z\"");
     expect_json(tsm, BYTES(0x00), "\"1970-01-01T00:00:00.000Z\"");
     /* The whole int64 range prints without overflow. */
-    bb b = {.n = 0};
+    bb b = {0};
     bb_long(&b, INT64_MIN);
     expect_json(tsm, b.d, b.n, "\"-292275055-05-16T16:47:04.192Z\"");
     b.n = 0;
     bb_long(&b, INT64_MAX);
     expect_json(tsu, b.d, b.n, "\"+294247-01-10T04:00:54.775807Z\"");
+    bb_free(&b);
+    bb_free(&ms);
+    bb_free(&us);
 }
 
 static void test_duration(void **state)
@@ -710,7 +655,7 @@ static void trade_payload(bb *b)
 static void test_trade(void **state)
 {
     (void)state;
-    bb b;
+    bb b = {0};
     trade_payload(&b);
     expect_json(k_trade_schema, b.d, b.n,
                 "{\"exchange\":\"binance\",\"symbol\":\"BTCUSDT\",\"trade_id\":123456789,"
@@ -722,6 +667,7 @@ static void test_trade(void **state)
                      "\"price\":42000.5,\"quantity\":0.001,\"timestamp\":1704164645123,"
                      "\"side\":\"SELL\",\"is_buyer_maker\":true,\"sequence_id\":\"s-1\","
                      "\"extra\":{\"fee\":\"0.1\"}}");
+    bb_free(&b);
 }
 
 /* Options set on the client's config become every decoder's defaults, and a

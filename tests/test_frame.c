@@ -11,6 +11,7 @@
 
 #include "cfavro.h"
 #include "frame_internal.h"
+#include "test_support.h"
 
 /* A GUID with no zero bytes and no repeats, so a swapped or shifted copy
  * cannot pass. */
@@ -41,13 +42,6 @@ static void assert_cleared(const cfavro_error *err)
     assert_string_equal(err->path, "");
 }
 
-static void assert_contains(const char *haystack, const char *needle)
-{
-    if (strstr(haystack, needle) == NULL) {
-        fail_msg("expected \"%s\" in \"%s\"", needle, haystack);
-    }
-}
-
 static void assert_not_contains(const char *haystack, const char *needle)
 {
     if (strstr(haystack, needle) != NULL) {
@@ -62,22 +56,54 @@ static void assert_guid_zero(const cfavro_frame *f)
     }
 }
 
+/* A V1 header (magic 1 and GUID) in buf[0..17). */
+static void put_v1_header(uint8_t *buf)
+{
+    buf[0] = 0x01;
+    memcpy(buf + 1, GUID, sizeof GUID);
+}
+
+/* Whole-message parse into a poisoned *f that must succeed and clear err. */
+static void parse_ok(const uint8_t *msg, size_t len, cfavro_frame *f)
+{
+    cfavro_error err;
+    poison_frame(f);
+    poison(&err);
+    assert_int_equal(cfavro_frame_parse(msg, len, f, &err), CFAVRO_OK);
+    assert_cleared(&err);
+}
+
+/* Header-mode parse into a poisoned *f that must succeed and clear err. */
+static void parse_header_ok(const uint8_t *hdr, size_t hdr_len, const uint8_t *payload,
+                            size_t payload_len, cfavro_frame *f)
+{
+    cfavro_error err;
+    poison_frame(f);
+    poison(&err);
+    assert_int_equal(cfavro_frame_parse_header(hdr, hdr_len, payload, payload_len, f, &err),
+                     CFAVRO_OK);
+    assert_cleared(&err);
+}
+
+/* Every field of a parsed frame but the GUID. */
+static void assert_frame(const cfavro_frame *f, int kind, int32_t schema_id, size_t header_size,
+                         const uint8_t *payload, size_t payload_size)
+{
+    assert_int_equal(f->kind, kind);
+    assert_int_equal(f->schema_id, schema_id);
+    assert_int_equal(f->header_size, header_size);
+    assert_ptr_equal(f->payload, payload);
+    assert_int_equal(f->payload_size, payload_size);
+}
+
 /* Parse a V0 message whose id bytes are b1..b4 and check every field. */
 static void check_v0(uint8_t b1, uint8_t b2, uint8_t b3, uint8_t b4, int32_t want)
 {
     const uint8_t msg[] = {0x00, b1, b2, b3, b4, 0x02, 0x61};
     cfavro_frame f;
-    cfavro_error err;
-    poison_frame(&f);
-    poison(&err);
-    assert_int_equal(cfavro_frame_parse(msg, sizeof msg, &f, &err), CFAVRO_OK);
-    assert_cleared(&err);
-    assert_int_equal(f.kind, CFAVRO_FRAME_V0);
-    assert_int_equal(f.schema_id, want);
+    parse_ok(msg, sizeof msg, &f);
+    assert_frame(&f, CFAVRO_FRAME_V0, want, CFAVRO_HEADER_V0_SIZE, msg + 5, 2);
     assert_guid_zero(&f);
-    assert_int_equal(f.header_size, CFAVRO_HEADER_V0_SIZE);
-    assert_ptr_equal(f.payload, msg + 5);
-    assert_int_equal(f.payload_size, 2);
 }
 
 /* ---------------------------------------------------------------- V0 ---- */
@@ -101,16 +127,8 @@ static void v0_header_only_is_legal(void **state)
     (void)state;
     const uint8_t msg[] = {0x00, 0x00, 0x00, 0x00, 0x2a};
     cfavro_frame f;
-    cfavro_error err;
-    poison_frame(&f);
-    poison(&err);
-    assert_int_equal(cfavro_frame_parse(msg, sizeof msg, &f, &err), CFAVRO_OK);
-    assert_cleared(&err);
-    assert_int_equal(f.kind, CFAVRO_FRAME_V0);
-    assert_int_equal(f.schema_id, 42);
-    assert_int_equal(f.header_size, 5);
-    assert_ptr_equal(f.payload, msg + 5);
-    assert_int_equal(f.payload_size, 0);
+    parse_ok(msg, sizeof msg, &f);
+    assert_frame(&f, CFAVRO_FRAME_V0, 42, 5, msg + 5, 0);
 }
 
 /* ---------------------------------------------------------------- V1 ---- */
@@ -119,23 +137,14 @@ static void v1_guid(void **state)
 {
     (void)state;
     uint8_t msg[CFAVRO_HEADER_V1_SIZE + 3];
-    msg[0] = 0x01;
-    memcpy(msg + 1, GUID, sizeof GUID);
+    put_v1_header(msg);
     msg[17] = 0x06;
     msg[18] = 0x07;
     msg[19] = 0x08;
     cfavro_frame f;
-    cfavro_error err;
-    poison_frame(&f);
-    poison(&err);
-    assert_int_equal(cfavro_frame_parse(msg, sizeof msg, &f, &err), CFAVRO_OK);
-    assert_cleared(&err);
-    assert_int_equal(f.kind, CFAVRO_FRAME_V1);
-    assert_int_equal(f.schema_id, 0);
+    parse_ok(msg, sizeof msg, &f);
+    assert_frame(&f, CFAVRO_FRAME_V1, 0, CFAVRO_HEADER_V1_SIZE, msg + 17, 3);
     assert_memory_equal(f.guid, GUID, sizeof GUID);
-    assert_int_equal(f.header_size, CFAVRO_HEADER_V1_SIZE);
-    assert_ptr_equal(f.payload, msg + 17);
-    assert_int_equal(f.payload_size, 3);
     assert_int_equal(f.payload[0], 0x06);
 }
 
@@ -143,8 +152,7 @@ static void v1_header_only_is_legal(void **state)
 {
     (void)state;
     uint8_t msg[CFAVRO_HEADER_V1_SIZE];
-    msg[0] = 0x01;
-    memcpy(msg + 1, GUID, sizeof GUID);
+    put_v1_header(msg);
     cfavro_frame f;
     poison_frame(&f);
     /* err == NULL is accepted on success too. */
@@ -165,8 +173,7 @@ static void short_inputs(void **state)
     (void)state;
     uint8_t v0[CFAVRO_HEADER_V0_SIZE] = {0x00, 0x00, 0x00, 0x00, 0x07};
     uint8_t v1[CFAVRO_HEADER_V1_SIZE];
-    v1[0] = 0x01;
-    memcpy(v1 + 1, GUID, sizeof GUID);
+    put_v1_header(v1);
 
     for (size_t len = 1; len < sizeof v0; len++) {
         cfavro_frame f;
@@ -236,76 +243,70 @@ static void parse_magic_error(const void *msg, size_t len, cfavro_error *err)
     assert_int_equal(cfavro_frame_parse(msg, len, &f, NULL), CFAVRO_E_FRAME_MAGIC);
 }
 
+/* A message that is not a frame, and what the error message must and must
+ * not say about it. */
+typedef struct magic_case {
+    const char *msg;
+    size_t len;
+    const char *has[3];
+    const char *lacks[2];
+} magic_case;
+
+#define MSG(lit) lit, sizeof(lit) - 1
+
+static void check_magic_cases(const magic_case *cases, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        cfavro_error err;
+        parse_magic_error(cases[i].msg, cases[i].len, &err);
+        for (size_t k = 0; k < 3 && cases[i].has[k] != NULL; k++) {
+            assert_contains(err.message, cases[i].has[k]);
+        }
+        for (size_t k = 0; k < 2 && cases[i].lacks[k] != NULL; k++) {
+            assert_not_contains(err.message, cases[i].lacks[k]);
+        }
+    }
+}
+
 static void magic_json(void **state)
 {
     (void)state;
-    cfavro_error err;
-    const char obj[] = "{\"id\": 1, \"name\": \"x\"}";
-    parse_magic_error(obj, sizeof obj - 1, &err);
-    assert_contains(err.message, "JSON text");
-    assert_contains(err.message, "0x7b");
-    /* The first eight bytes in hex, then an ellipsis for the rest. */
-    assert_contains(err.message, "7b 22 69 64 22 3a 20 31 ...");
-    assert_not_contains(err.message, "raw Avro");
-
-    const char arr[] = "[1,2]";
-    parse_magic_error(arr, sizeof arr - 1, &err);
-    assert_contains(err.message, "JSON text");
-    assert_contains(err.message, "5b 31 2c 32 5d");
-    /* Five bytes: nothing left to elide. */
-    assert_not_contains(err.message, "...");
+    static const magic_case cases[] = {
+        /* The first eight bytes in hex, then an ellipsis for the rest. */
+        {MSG("{\"id\": 1, \"name\": \"x\"}"), {"JSON text", "0x7b", "7b 22 69 64 22 3a 20 31 ..."},
+         {"raw Avro"}},
+        /* Five bytes: nothing left to elide. */
+        {MSG("[1,2]"), {"JSON text", "5b 31 2c 32 5d"}, {"..."}},
+    };
+    check_magic_cases(cases, sizeof cases / sizeof cases[0]);
 }
 
 static void magic_plain_text(void **state)
 {
     (void)state;
-    cfavro_error err;
-    const char text[] = "hello world";
-    parse_magic_error(text, sizeof text - 1, &err);
-    assert_contains(err.message, "plain text");
-    assert_contains(err.message, "0x68");
-    assert_contains(err.message, "68 65 6c 6c 6f 20 77 6f ...");
-    assert_not_contains(err.message, "JSON");
-    assert_not_contains(err.message, "raw Avro");
-
-    /* Tabs and newlines count as text; a single printable byte is enough. */
-    const char tabbed[] = "a\tb\r\n";
-    parse_magic_error(tabbed, sizeof tabbed - 1, &err);
-    assert_contains(err.message, "plain text");
-    assert_contains(err.message, "61 09 62 0d 0a");
-
-    parse_magic_error("Z", 1, &err);
-    assert_contains(err.message, "plain text");
-    assert_contains(err.message, "5a");
+    static const magic_case cases[] = {
+        {MSG("hello world"), {"plain text", "0x68", "68 65 6c 6c 6f 20 77 6f ..."},
+         {"JSON", "raw Avro"}},
+        /* Tabs and newlines count as text; a single printable byte is enough. */
+        {MSG("a\tb\r\n"), {"plain text", "61 09 62 0d 0a"}, {NULL}},
+        {MSG("Z"), {"plain text", "5a"}, {NULL}},
+    };
+    check_magic_cases(cases, sizeof cases / sizeof cases[0]);
 }
 
 static void magic_raw_avro(void **state)
 {
     (void)state;
-    cfavro_error err;
-    /* Avro for a record {int 1, string "abc"}: zig-zag 1 = 0x02, len 3 = 0x06. */
-    const uint8_t avro[] = {0x02, 0x06, 'a', 'b', 'c'};
-    parse_magic_error(avro, sizeof avro, &err);
-    assert_contains(err.message, "raw Avro");
-    assert_contains(err.message, "0x02");
-    assert_contains(err.message, "02 06 61 62 63");
-    assert_not_contains(err.message, "plain text");
-
-    /* Text that turns binary within the first bytes is not text. */
-    const uint8_t mixed[] = {'a', 'b', 0x00, 0xff};
-    parse_magic_error(mixed, sizeof mixed, &err);
-    assert_contains(err.message, "raw Avro");
-    assert_contains(err.message, "61 62 00 ff");
-
-    const uint8_t high[] = {0xff};
-    parse_magic_error(high, sizeof high, &err);
-    assert_contains(err.message, "raw Avro");
-    assert_contains(err.message, "0xff");
-
-    /* A magic byte of 0x02 (a future format version) is also unknown. */
-    const uint8_t v2[] = {0x02, 0x00, 0x00, 0x00, 0x01, 0x00};
-    parse_magic_error(v2, sizeof v2, &err);
-    assert_contains(err.message, "0x02");
+    static const magic_case cases[] = {
+        /* Avro for a record {int 1, string "abc"}: zig-zag 1 = 0x02, len 3 = 0x06. */
+        {MSG("\x02\x06" "abc"), {"raw Avro", "0x02", "02 06 61 62 63"}, {"plain text"}},
+        /* Text that turns binary within the first bytes is not text. */
+        {MSG("ab\x00\xff"), {"raw Avro", "61 62 00 ff"}, {NULL}},
+        {MSG("\xff"), {"raw Avro", "0xff"}, {NULL}},
+        /* A magic byte of 0x02 (a future format version) is also unknown. */
+        {MSG("\x02\x00\x00\x00\x01\x00"), {"0x02"}, {NULL}},
+    };
+    check_magic_cases(cases, sizeof cases / sizeof cases[0]);
 }
 
 /* The describer on its own: it never overruns and always terminates. */
@@ -337,23 +338,12 @@ static void header_mode_v1(void **state)
 {
     (void)state;
     uint8_t hdr[CFAVRO_HEADER_V1_SIZE];
-    hdr[0] = 0x01;
-    memcpy(hdr + 1, GUID, sizeof GUID);
+    put_v1_header(hdr);
     const uint8_t payload[] = {0x02, 0x04, 0x06};
     cfavro_frame f;
-    cfavro_error err;
-    poison_frame(&f);
-    poison(&err);
-    assert_int_equal(cfavro_frame_parse_header(hdr, sizeof hdr, payload, sizeof payload, &f,
-                                               &err),
-                     CFAVRO_OK);
-    assert_cleared(&err);
-    assert_int_equal(f.kind, CFAVRO_FRAME_V1);
-    assert_int_equal(f.schema_id, 0);
+    parse_header_ok(hdr, sizeof hdr, payload, sizeof payload, &f);
+    assert_frame(&f, CFAVRO_FRAME_V1, 0, 0, payload, sizeof payload);
     assert_memory_equal(f.guid, GUID, sizeof GUID);
-    assert_int_equal(f.header_size, 0);
-    assert_ptr_equal(f.payload, payload);
-    assert_int_equal(f.payload_size, sizeof payload);
 }
 
 static void header_mode_v0(void **state)
@@ -362,19 +352,9 @@ static void header_mode_v0(void **state)
     const uint8_t hdr[] = {0x00, 0x00, 0x01, 0x00, 0x01};
     const uint8_t payload[] = {0x00, 0x00, 0x00, 0x00, 0x09}; /* looks framed: passed through */
     cfavro_frame f;
-    cfavro_error err;
-    poison_frame(&f);
-    poison(&err);
-    assert_int_equal(cfavro_frame_parse_header(hdr, sizeof hdr, payload, sizeof payload, &f,
-                                               &err),
-                     CFAVRO_OK);
-    assert_cleared(&err);
-    assert_int_equal(f.kind, CFAVRO_FRAME_V0);
-    assert_int_equal(f.schema_id, 65537);
+    parse_header_ok(hdr, sizeof hdr, payload, sizeof payload, &f);
+    assert_frame(&f, CFAVRO_FRAME_V0, 65537, 0, payload, 5);
     assert_guid_zero(&f);
-    assert_int_equal(f.header_size, 0);
-    assert_ptr_equal(f.payload, payload);
-    assert_int_equal(f.payload_size, 5);
 
     /* A negative id, an empty payload (NULL allowed when its size is 0),
      * and err == NULL. */
@@ -391,8 +371,7 @@ static void header_mode_wrong_length(void **state)
 {
     (void)state;
     uint8_t hdr[CFAVRO_HEADER_V1_SIZE + 1];
-    hdr[0] = 0x01;
-    memcpy(hdr + 1, GUID, sizeof GUID);
+    put_v1_header(hdr);
     hdr[17] = 0x00;
     const uint8_t payload[] = {0x02};
     cfavro_frame f;
@@ -423,8 +402,7 @@ static void header_mode_short_and_magic(void **state)
 {
     (void)state;
     uint8_t v1[CFAVRO_HEADER_V1_SIZE];
-    v1[0] = 0x01;
-    memcpy(v1 + 1, GUID, sizeof GUID);
+    put_v1_header(v1);
     const uint8_t v0[] = {0x00, 0x00, 0x00, 0x00, 0x01};
     const uint8_t payload[] = {0x02};
     cfavro_frame f;

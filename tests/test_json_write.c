@@ -19,8 +19,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "alloc_internal.h"
 #include "json_write_internal.h"
+#include "test_support.h"
 
 /* ---- helpers ------------------------------------------------------------ */
 
@@ -43,9 +43,17 @@ static uint64_t rnd(void) /* splitmix64: deterministic */
 }
 
 /* Neighbours and powers of two by bit arithmetic (positive finite values),
- * so the test needs no libm. */
-static double d_step(double v, int delta)
+ * so the test needs no libm. A float travels in a double (exactly). */
+static double fp_step(double v, bool is_float, int delta)
 {
+    if (is_float) {
+        float f = (float)v;
+        uint32_t u;
+        memcpy(&u, &f, sizeof u);
+        u += (uint32_t)(int32_t)delta;
+        memcpy(&f, &u, sizeof f);
+        return f;
+    }
     uint64_t u;
     memcpy(&u, &v, sizeof u);
     u += (uint64_t)(int64_t)delta;
@@ -53,27 +61,17 @@ static double d_step(double v, int delta)
     return v;
 }
 
-static float f_step(float v, int delta)
+/* 2^e for -1074 <= e <= 1023 (double) or -149 <= e <= 127 (float). */
+static double fp_pow2(bool is_float, int e)
 {
-    uint32_t u;
-    memcpy(&u, &v, sizeof u);
-    u += (uint32_t)(int32_t)delta;
-    memcpy(&v, &u, sizeof v);
-    return v;
-}
-
-static double d_pow2(int e) /* -1074 <= e <= 1023 */
-{
+    if (is_float) {
+        uint32_t u = e >= -126 ? (uint32_t)(e + 127) << 23 : UINT32_C(1) << (e + 149);
+        float f;
+        memcpy(&f, &u, sizeof f);
+        return f;
+    }
     uint64_t u = e >= -1022 ? (uint64_t)(e + 1023) << 52 : UINT64_C(1) << (e + 1074);
     double v;
-    memcpy(&v, &u, sizeof v);
-    return v;
-}
-
-static float f_pow2(int e) /* -149 <= e <= 127 */
-{
-    uint32_t u = e >= -126 ? (uint32_t)(e + 127) << 23 : UINT32_C(1) << (e + 149);
-    float v;
     memcpy(&v, &u, sizeof v);
     return v;
 }
@@ -95,6 +93,15 @@ static void assert_buf(const cf_buf *b, const char *want, size_t want_len)
 
 #define ASSERT_BUF(b, lit) assert_buf((b), (lit), sizeof(lit) - 1)
 
+/* The index after the run of digits that starts at s[i] (i itself if none). */
+static size_t skip_digits(const char *s, size_t i, size_t n)
+{
+    while (i < n && isdigit((unsigned char)s[i])) {
+        i++;
+    }
+    return i;
+}
+
 /* Strict RFC 8259 number grammar. */
 static bool json_number_ok(const char *s, size_t n)
 {
@@ -105,18 +112,13 @@ static bool json_number_ok(const char *s, size_t n)
     if (i < n && s[i] == '0') {
         i++;
     } else if (i < n && s[i] >= '1' && s[i] <= '9') {
-        while (i < n && isdigit((unsigned char)s[i])) {
-            i++;
-        }
+        i = skip_digits(s, i, n);
     } else {
         return false;
     }
     if (i < n && s[i] == '.') {
-        i++;
-        size_t st = i;
-        while (i < n && isdigit((unsigned char)s[i])) {
-            i++;
-        }
+        size_t st = ++i;
+        i = skip_digits(s, i, n);
         if (i == st) {
             return false;
         }
@@ -127,9 +129,7 @@ static bool json_number_ok(const char *s, size_t n)
             i++;
         }
         size_t st = i;
-        while (i < n && isdigit((unsigned char)s[i])) {
-            i++;
-        }
+        i = skip_digits(s, i, n);
         if (i == st) {
             return false;
         }
@@ -315,68 +315,26 @@ static void check_fp(double v, bool is_float, int level)
     }
 }
 
+/* out[0..n) is the text formatted for the `kind` value v: compare with want. */
+static void expect_number_text(const char *kind, double v, char *out, size_t n, const char *want)
+{
+    out[n] = '\0';
+    if (strcmp(out, want) != 0) {
+        fprintf(stderr, "%s %a: got %s want %s\n", kind, v, out, want);
+        fail();
+    }
+}
+
 static void expect_double(double v, const char *want)
 {
     char out[CF_FMT_DOUBLE_MAX + 1];
-    size_t n = cf_fmt_double(out, v);
-    out[n] = '\0';
-    if (strcmp(out, want) != 0) {
-        fprintf(stderr, "double %a: got %s want %s\n", v, out, want);
-        fail();
-    }
+    expect_number_text("double", v, out, cf_fmt_double(out, v), want);
 }
 
 static void expect_float(float v, const char *want)
 {
     char out[CF_FMT_DOUBLE_MAX + 1];
-    size_t n = cf_fmt_float(out, v);
-    out[n] = '\0';
-    if (strcmp(out, want) != 0) {
-        fprintf(stderr, "float %a: got %s want %s\n", (double)v, out, want);
-        fail();
-    }
-}
-
-/* ---- allocation hooks ----------------------------------------------------- */
-
-static int g_reallocs;
-static int g_fail_after = -1; /* fail every allocation once this reaches 0 */
-
-static bool hook_should_fail(void)
-{
-    if (g_fail_after < 0) {
-        return false;
-    }
-    if (g_fail_after == 0) {
-        return true;
-    }
-    g_fail_after--;
-    return false;
-}
-
-static void *hook_malloc(size_t n)
-{
-    return hook_should_fail() ? NULL : malloc(n);
-}
-
-static void *hook_realloc(void *p, size_t n)
-{
-    g_reallocs++;
-    return hook_should_fail() ? NULL : realloc(p, n);
-}
-
-static void install_hooks(int fail_after)
-{
-    static const cf_alloc_hooks h = {hook_malloc, hook_realloc, free};
-    g_reallocs = 0;
-    g_fail_after = fail_after;
-    cf_alloc_set_hooks(&h);
-}
-
-static void remove_hooks(void)
-{
-    cf_alloc_set_hooks(NULL);
-    g_fail_after = -1;
+    expect_number_text("float", (double)v, out, cf_fmt_float(out, v), want);
 }
 
 /* ---- buffer ------------------------------------------------------------- */
@@ -384,16 +342,16 @@ static void remove_hooks(void)
 static void test_buf_growth(void **state)
 {
     (void)state;
-    install_hooks(-1);
+    alloc_hooks_on(0, -1);
     cf_buf b = new_buf();
     for (int i = 0; i < 1000000; i++) {
         assert_int_equal(cf_buf_putc(&b, (char)('a' + i % 26)), CFAVRO_OK);
     }
     assert_int_equal(b.len, 1000000);
     assert_true(b.cap >= b.len);
-    assert_true(g_reallocs <= 15); /* geometric: 256 * 2^13 > 1e6 */
+    assert_true(alloc_reallocs() <= 15); /* geometric: 256 * 2^13 > 1e6 */
     assert_int_equal(b.data[999999], 'a' + 999999 % 26);
-    remove_hooks();
+    alloc_hooks_off();
     cf_buf_free(&b);
     assert_null(b.data);
     assert_int_equal(b.len, 0);
@@ -404,13 +362,13 @@ static void test_buf_growth(void **state)
 static void test_buf_limit(void **state)
 {
     (void)state;
-    install_hooks(-1);
+    alloc_hooks_on(0, -1);
     cf_buf b = {NULL, 0, 0, 10};
     assert_int_equal(cf_buf_put(&b, "0123456789", 10), CFAVRO_OK);
     assert_true(b.cap <= 10); /* never allocates past the limit */
-    int before = g_reallocs;
+    long before = alloc_reallocs();
     assert_int_equal(cf_buf_putc(&b, 'x'), CFAVRO_E_LIMIT_OUTPUT);
-    assert_int_equal(g_reallocs, before); /* no allocation attempted */
+    assert_int_equal(alloc_reallocs(), before); /* no allocation attempted */
     assert_int_equal(b.len, 10);
     ASSERT_BUF(&b, "0123456789");
     assert_int_equal(cf_buf_grow(&b, SIZE_MAX), CFAVRO_E_LIMIT_OUTPUT);
@@ -420,16 +378,16 @@ static void test_buf_limit(void **state)
     /* An unbounded limit still refuses sizes that would wrap size_t. */
     cf_buf u = {NULL, 0, 0, SIZE_MAX};
     assert_int_equal(cf_buf_putc(&u, 'a'), CFAVRO_OK);
-    before = g_reallocs;
+    before = alloc_reallocs();
     assert_int_equal(cf_buf_grow(&u, SIZE_MAX), CFAVRO_E_LIMIT_OUTPUT);
-    assert_int_equal(g_reallocs, before);
+    assert_int_equal(alloc_reallocs(), before);
     cf_buf_free(&u);
 
     /* Limit 0: nothing can be written. */
     cf_buf z = {NULL, 0, 0, 0};
     assert_int_equal(cf_buf_putc(&z, 'a'), CFAVRO_E_LIMIT_OUTPUT);
     assert_null(z.data);
-    remove_hooks();
+    alloc_hooks_off();
 }
 
 static void test_buf_nomem(void **state)
@@ -439,7 +397,7 @@ static void test_buf_nomem(void **state)
     assert_int_equal(cf_buf_put(&b, "abc", 3), CFAVRO_OK);
     char *data = b.data;
     size_t cap = b.cap;
-    install_hooks(0);
+    alloc_hooks_on(0, 0);
     assert_int_equal(cf_buf_grow(&b, cap * 4), CFAVRO_E_NOMEM);
     /* The buffer is untouched and usable. */
     assert_ptr_equal(b.data, data);
@@ -453,39 +411,42 @@ static void test_buf_nomem(void **state)
     assert_int_equal(cf_json_bytes(&b, big, sizeof big, CF_BYTES_HEX), CFAVRO_E_NOMEM);
     assert_int_equal(cf_json_bytes(&b, big, sizeof big, CF_BYTES_AVRO), CFAVRO_E_NOMEM);
     b.len = 3;
-    remove_hooks();
+    alloc_hooks_off();
     assert_int_equal(cf_buf_put(&b, "def", 3), CFAVRO_OK);
     ASSERT_BUF(&b, "abcdef");
     cf_buf_free(&b);
 
     /* First allocation fails on an empty buffer. */
     cf_buf e = new_buf();
-    install_hooks(0);
+    alloc_hooks_on(0, 0);
     assert_int_equal(cf_buf_putc(&e, 'a'), CFAVRO_E_NOMEM);
     assert_null(e.data);
     assert_int_equal(e.cap, 0);
-    remove_hooks();
+    alloc_hooks_off();
     cf_buf_free(&e);
 }
 
 /* ---- integers ----------------------------------------------------------- */
 
+/* out[0..n) (room for one more byte) must read want. */
+static void assert_text(char *out, size_t n, const char *want)
+{
+    out[n] = '\0';
+    assert_string_equal(out, want);
+}
+
 static void check_i64(int64_t v)
 {
     char out[CF_FMT_INT_MAX + 1], want[32];
-    size_t n = cf_fmt_i64(out, v);
-    out[n] = '\0';
     snprintf(want, sizeof want, "%" PRId64, v);
-    assert_string_equal(out, want);
+    assert_text(out, cf_fmt_i64(out, v), want);
 }
 
 static void check_u64(uint64_t v)
 {
     char out[CF_FMT_INT_MAX + 1], want[32];
-    size_t n = cf_fmt_u64(out, v);
-    out[n] = '\0';
     snprintf(want, sizeof want, "%" PRIu64, v);
-    assert_string_equal(out, want);
+    assert_text(out, cf_fmt_u64(out, v), want);
 }
 
 static void test_integers(void **state)
@@ -611,6 +572,42 @@ static void test_float_exact(void **state)
     expect_float(8388607.5f, "8388607.5");
 }
 
+/* 2^e for e from e_min to e_max in steps of stride, fully checked with the
+ * value just below; the value just above is checked at up_level. */
+static void check_powers_of_two(bool is_float, int e_min, int e_max, int stride, int up_level)
+{
+    for (int e = e_min; e <= e_max; e += stride) {
+        double p = fp_pow2(is_float, e);
+        check_fp(p, is_float, CHECK_FULL);
+        if (e > e_min) {
+            check_fp(fp_step(p, is_float, -1), is_float, CHECK_FULL);
+        }
+        check_fp(fp_step(p, is_float, 1), is_float, up_level);
+    }
+}
+
+/* iters random bit patterns (one rnd() each; floats take its low 32 bits),
+ * the finite ones checked, fully every full_every. */
+static void check_random_bits(bool is_float, int iters, int full_every)
+{
+    for (int i = 0; i < iters; i++) {
+        uint64_t bits = rnd();
+        double v;
+        if (is_float) {
+            uint32_t bits32 = (uint32_t)bits;
+            float f;
+            memcpy(&f, &bits32, sizeof f);
+            v = f;
+        } else {
+            memcpy(&v, &bits, sizeof v);
+        }
+        if (!isfinite(v)) {
+            continue;
+        }
+        check_fp(v, is_float, level_for(i, full_every));
+    }
+}
+
 /* Random bit patterns, special values and typical data round-trip and are
  * the shortest. */
 static void test_double_random(void **state)
@@ -629,27 +626,9 @@ static void test_double_random(void **state)
     check_fp(0.0, false, CHECK_FULL);
     check_fp(-0.0, false, CHECK_FULL);
     /* Every power of two (every 7th under valgrind), with its neighbours. */
-    int stride = slow_run() ? 7 : 1;
-    for (int e = -1074; e <= 1023; e += stride) {
-        double p = d_pow2(e);
-        check_fp(p, false, CHECK_FULL);
-        if (e > -1074) {
-            check_fp(d_step(p, -1), false, CHECK_FULL);
-        }
-        check_fp(d_step(p, 1), false, CHECK_SHORTER);
-    }
+    check_powers_of_two(false, -1074, 1023, slow_run() ? 7 : 1, CHECK_SHORTER);
     bool slow = slow_run();
-    int iters = slow ? 10000 : 500000;
-    int full_every = slow ? 50 : 100;
-    for (int i = 0; i < iters; i++) {
-        uint64_t bits = rnd();
-        double v;
-        memcpy(&v, &bits, sizeof v);
-        if (!isfinite(v)) {
-            continue;
-        }
-        check_fp(v, false, level_for(i, full_every));
-    }
+    check_random_bits(false, slow ? 10000 : 500000, slow ? 50 : 100);
     /* Typical data: prices, ratios, integers. */
     int typ = slow ? 5000 : 300000;
     for (int i = 0; i < typ; i++) {
@@ -686,26 +665,9 @@ static void test_float_random(void **state)
         check_fp(specials[i], true, CHECK_FULL);
         check_fp(-specials[i], true, CHECK_FULL);
     }
-    for (int e = -149; e <= 127; e++) {
-        float p = f_pow2(e);
-        check_fp(p, true, CHECK_FULL);
-        if (e > -149) {
-            check_fp(f_step(p, -1), true, CHECK_FULL);
-        }
-        check_fp(f_step(p, 1), true, CHECK_FULL);
-    }
+    check_powers_of_two(true, -149, 127, 1, CHECK_FULL);
     bool slow = slow_run();
-    int iters = slow ? 10000 : 1000000;
-    int full_every = slow ? 20 : 50;
-    for (int i = 0; i < iters; i++) {
-        uint32_t bits = (uint32_t)rnd();
-        float v;
-        memcpy(&v, &bits, sizeof v);
-        if (!isfinite(v)) {
-            continue;
-        }
-        check_fp(v, true, level_for(i, full_every));
-    }
+    check_random_bits(true, slow ? 10000 : 1000000, slow ? 20 : 50);
     /* Floats in the fast range (< 2^24), densely. */
     int dense = slow ? 5000 : 300000;
     for (int i = 0; i < dense; i++) {
@@ -1270,9 +1232,9 @@ static void test_decimal(void **state)
     assert_int_equal(b.len, 2466); /* digits of 0x7f * 256^1023 */
     /* Scratch allocation failure. */
     b.len = 0;
-    install_hooks(0);
+    alloc_hooks_on(0, 0);
     assert_int_equal(cf_json_decimal(&b, big, sizeof big, 0, false), CFAVRO_E_NOMEM);
-    remove_hooks();
+    alloc_hooks_off();
     cf_buf_free(&b);
     /* Output limit, exact and one short, with and without scratch. */
     cf_buf l = {NULL, 0, 0, 8};
@@ -1283,40 +1245,38 @@ static void test_decimal(void **state)
     assert_int_equal(cf_json_decimal(&l, (const uint8_t *)"\xff\x6a", 2, 2, true), CFAVRO_E_LIMIT_OUTPUT);
     cf_buf_free(&l);
     l.limit = 100;
-    install_hooks(-1);
+    alloc_hooks_on(0, -1);
     pow10_bytes(big, 100, 200, false);
     assert_int_equal(cf_json_decimal(&l, big, 100, 0, false), CFAVRO_E_LIMIT_OUTPUT);
-    remove_hooks();
+    alloc_hooks_off();
     cf_buf_free(&l);
 }
 
 /* ---- dates and times ---------------------------------------------------- */
 
+/* out[0..n) is a date/time text: within CF_FMT_TIME_MAX and equal to want. */
+static void assert_time_text(char *out, size_t n, const char *want)
+{
+    assert_true(n <= CF_FMT_TIME_MAX);
+    assert_text(out, n, want);
+}
+
 static void expect_date(int64_t days, const char *want)
 {
     char out[CF_FMT_TIME_MAX + 1];
-    size_t n = cf_fmt_date(out, days);
-    assert_true(n <= CF_FMT_TIME_MAX);
-    out[n] = '\0';
-    assert_string_equal(out, want);
+    assert_time_text(out, cf_fmt_date(out, days), want);
 }
 
 static void expect_ts(int64_t v, cf_time_unit unit, bool utc, const char *want)
 {
     char out[CF_FMT_TIME_MAX + 1];
-    size_t n = cf_fmt_timestamp(out, v, unit, utc);
-    assert_true(n <= CF_FMT_TIME_MAX);
-    out[n] = '\0';
-    assert_string_equal(out, want);
+    assert_time_text(out, cf_fmt_timestamp(out, v, unit, utc), want);
 }
 
 static void expect_tod(int64_t v, cf_time_unit unit, const char *want)
 {
     char out[CF_FMT_TIME_MAX + 1];
-    size_t n = cf_fmt_time_of_day(out, v, unit);
-    assert_true(n <= CF_FMT_TIME_MAX);
-    out[n] = '\0';
-    assert_string_equal(out, want);
+    assert_time_text(out, cf_fmt_time_of_day(out, v, unit), want);
 }
 
 static void test_date(void **state)

@@ -15,10 +15,10 @@
 
 #include <cmocka.h>
 
-#include "alloc_internal.h"
 #include "schema_internal.h"
 #include "schema_logical_internal.h"
 #include "schema_names_internal.h"
+#include "test_support.h"
 
 /* ------------------------------------------------------------------------ */
 /* Helpers                                                                   */
@@ -99,24 +99,6 @@ static const cf_node *field_node(const cf_schema *s, const cf_node *rec, uint32_
     assert_true(i < rec->count);
     assert_true(rec->fields[i].type < s->node_count);
     return &s->nodes[rec->fields[i].type];
-}
-
-static char *read_data(const char *name, size_t *len)
-{
-    const char *src = getenv("CFAVRO_SOURCE_ROOT");
-    assert_non_null(src);
-    char path[4096];
-    snprintf(path, sizeof path, "%s/tests/data/%s", src, name);
-    FILE *f = fopen(path, "rb");
-    if (f == NULL) {
-        fail_msg("cannot open %s", path);
-    }
-    char *buf = malloc(1 << 20);
-    assert_non_null(buf);
-    *len = fread(buf, 1, 1 << 20, f);
-    fclose(f);
-    assert_true(*len > 0);
-    return buf;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -460,7 +442,7 @@ static void test_trade(void **state)
 {
     (void)state;
     size_t len;
-    char *text = read_data("trade.avsc", &len);
+    char *text = read_data_file("trade.avsc", &len);
     cf_schema *s = NULL;
     cfavro_error err;
     assert_int_equal(cf_schema_compile(text, len, NULL, &s, &err), CFAVRO_OK);
@@ -498,7 +480,7 @@ static void test_wide(void **state)
 {
     (void)state;
     size_t len;
-    char *text = read_data("wide.avsc", &len);
+    char *text = read_data_file("wide.avsc", &len);
     cf_schema *s = NULL;
     cfavro_error err;
     assert_int_equal(cf_schema_compile(text, len, NULL, &s, &err), CFAVRO_OK);
@@ -1137,72 +1119,32 @@ static void test_names_helpers(void **state)
 /* Failing allocations                                                       */
 /* ------------------------------------------------------------------------ */
 
-static long g_fail_at;  /* fail the allocation with this number (1-based); 0 never */
-static long g_calls;    /* allocations attempted */
-static long g_live;     /* blocks currently allocated */
-
-static void *count_malloc(size_t n)
-{
-    if (++g_calls == g_fail_at) {
-        return NULL;
-    }
-    void *p = malloc(n);
-    if (p != NULL) {
-        g_live++;
-    }
-    return p;
-}
-
-static void *count_realloc(void *p, size_t n)
-{
-    if (++g_calls == g_fail_at) {
-        return NULL;
-    }
-    void *q = realloc(p, n);
-    if (q != NULL && p == NULL) {
-        g_live++;
-    }
-    return q;
-}
-
-static void count_free(void *p)
-{
-    if (p != NULL) {
-        g_live--;
-    }
-    free(p);
-}
-
 /* Fail allocation 1, 2, ... until the compile succeeds: every failure must
  * report NOMEM and leave nothing allocated. Returns how many allocations a
  * full compile makes. */
 static long alloc_sweep(const char *json, size_t len, int final_status)
 {
-    static const cf_alloc_hooks hooks = {count_malloc, count_realloc, count_free};
-    cf_alloc_set_hooks(&hooks);
     long n;
     for (n = 1;; n++) {
-        g_fail_at = n;
-        g_calls = 0;
-        g_live = 0;
+        alloc_hooks_on(n, -1);
         cf_schema *s = (cf_schema *)0x1;
         cfavro_error err;
         int rc = cf_schema_compile(json, len, NULL, &s, &err);
-        if (g_calls < n) { /* no allocation failed: the full run */
+        if (alloc_calls() < n) { /* no allocation failed: the full run */
             assert_int_equal(rc, final_status);
             cf_schema_free(s);
-            assert_int_equal(g_live, 0);
+            assert_int_equal(alloc_live(), 0);
             break;
         }
         if (rc != CFAVRO_E_NOMEM) {
-            cf_alloc_set_hooks(NULL);
+            alloc_hooks_off();
             fail_msg("allocation %ld failed but status is %d (%s)", n, rc, err.message);
         }
         assert_null(s);
         assert_int_equal(err.status, CFAVRO_E_NOMEM);
-        assert_int_equal(g_live, 0);
+        assert_int_equal(alloc_live(), 0);
     }
-    cf_alloc_set_hooks(NULL);
+    alloc_hooks_off();
     return n - 1;
 }
 
@@ -1210,13 +1152,13 @@ static void test_alloc_failures(void **state)
 {
     (void)state;
     size_t len;
-    char *text = read_data("wide.avsc", &len);
+    char *text = read_data_file("wide.avsc", &len);
     long allocs = alloc_sweep(text, len, CFAVRO_OK);
     assert_true(allocs >= 3);
     print_message("wide.avsc compiles with %ld allocations\n", allocs);
     free(text);
 
-    text = read_data("trade.avsc", &len);
+    text = read_data_file("trade.avsc", &len);
     allocs = alloc_sweep(text, len, CFAVRO_OK);
     print_message("trade.avsc compiles with %ld allocations\n", allocs);
     free(text);

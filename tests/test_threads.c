@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "cfavro.h"
+#include "test_support.h"
 
 enum { NTHREADS = 4, NIDS = 300 };
 
@@ -23,17 +24,16 @@ static char g_dir[256];
  * the wrong schema shows in the output. */
 static void write_schemas(void)
 {
-    snprintf(g_dir, sizeof g_dir, "/tmp/cfavro-threads-XXXXXX");
-    assert_non_null(mkdtemp(g_dir));
+    make_temp_dir(g_dir, sizeof g_dir, "cfavro-threads-");
     for (int id = 1; id <= NIDS; id++) {
-        char path[320];
-        snprintf(path, sizeof path, "%s/%d.avsc", g_dir, id);
-        FILE *f = fopen(path, "w");
-        assert_non_null(f);
-        fprintf(f, "{\"type\":\"record\",\"name\":\"R%d\",\"fields\":[{\"name\":\"f%d\","
-                   "\"type\":\"int\"}]}",
-                id, id);
-        fclose(f);
+        char name[32];
+        char text[128];
+        snprintf(name, sizeof name, "%d.avsc", id);
+        snprintf(text, sizeof text,
+                 "{\"type\":\"record\",\"name\":\"R%d\",\"fields\":[{\"name\":\"f%d\","
+                 "\"type\":\"int\"}]}",
+                 id, id);
+        write_text_file(g_dir, name, text);
     }
 }
 
@@ -68,13 +68,7 @@ static void *work(void *p)
         int value = round - NIDS;
         uint8_t msg[16];
         cfavro_frame_write_v0(id, msg, sizeof msg);
-        uint32_t zz = ((uint32_t)value << 1) ^ (uint32_t)(value >> 31);
-        size_t n = 5;
-        while (zz >= 0x80) {
-            msg[n++] = (uint8_t)(zz | 0x80);
-            zz >>= 7;
-        }
-        msg[n++] = (uint8_t)zz;
+        size_t n = 5 + bb_long_to(msg + 5, value);
         char want[64];
         snprintf(want, sizeof want, "{\"f%d\":%d}", id, value);
         const char *json;
