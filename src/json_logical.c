@@ -247,7 +247,7 @@ static inline char *put2(char *d, unsigned v)
  * 365, then one of 366). From March, month lengths repeat 31 30 31 30 31
  * every five months (153 days), which (5 * doy + 2) / 153 inverts exactly
  * over one March-to-February year. */
-static char *put_date_fast(char *d, int64_t days)
+static inline char *put_date_fast(char *d, int64_t days)
 {
     uint32_t n = 4 * (uint32_t)(days + EPOCH_FROM_0000_03_01) + 3; /* z: days since 0000-03-01 */
     uint32_t cent = n / DAYS_400Y;
@@ -377,11 +377,16 @@ size_t cf_fmt_time_of_day(char *dst, int64_t v, cf_time_unit unit)
 static inline size_t timestamp(char *dst, int64_t v, cf_time_unit unit, bool utc)
 {
     int64_t per_day = unit == CF_UNIT_MICROS ? INT64_C(86400000000) : INT64_C(86400000);
-    int64_t days, rem;
-    floor_divmod(v, per_day, &days, &rem); /* -1 ms is 1969-12-31, 23:59:59.999 */
+    int64_t days, r;
+    floor_divmod(v, per_day, &days, &r); /* -1 ms is 1969-12-31, 23:59:59.999 */
+    uint64_t rem = (uint64_t)r;
     char *d = put_date(dst, days);
     *d++ = 'T';
-    d = put_time(d, (uint64_t)rem, unit);
+    /* Within a day: seconds < 86400, so the 32-bit form applies. */
+    uint64_t per_sec = unit == CF_UNIT_MICROS ? 1000000u : 1000u;
+    uint32_t secs = (uint32_t)(rem / per_sec);
+    d = put_hms(d, secs);
+    d = put_frac(d, (uint32_t)(rem - (uint64_t)secs * per_sec), unit);
     *d = 'Z';
     d += utc;
     return (size_t)(d - dst);
