@@ -75,6 +75,7 @@ static inline uint64_t load64(const uint8_t *p)
     return w;
 }
 
+#ifndef CF_SSE2
 /* Nonzero when some byte of w needs escaping or is not ASCII: < 0x20, '"',
  * '\\' or >= 0x80. Each test is the classic "has a zero byte" trick: it
  * never misses a match; which byte matched is found afterwards bytewise, so
@@ -87,6 +88,7 @@ static inline uint64_t special8(uint64_t w)
     uint64_t eq = ((q - ONES) & ~q) | ((bs - ONES) & ~bs);
     return (lt20 | eq | w) & HIGHS;
 }
+#endif
 
 /* 1 for bytes that cannot be copied verbatim into a JSON string. */
 static const uint8_t k_special[256] = {
@@ -115,6 +117,7 @@ static inline uint32_t load32(const uint8_t *p)
     return w;
 }
 
+#ifndef CF_SSE2
 /* special8() for 4 bytes. */
 static inline uint32_t special4(uint32_t w)
 {
@@ -125,6 +128,7 @@ static inline uint32_t special4(uint32_t w)
     uint32_t eq = ((q - ones) & ~q) | ((bs - ones) & ~bs);
     return (lt20 | eq | w) & 0x80808080u;
 }
+#endif
 
 #ifdef CF_SSE2
 /* Bit i set when byte i of x needs attention. A signed compare with 0x20
