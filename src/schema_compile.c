@@ -510,7 +510,8 @@ static int compile_record(cf_ctx *c, json_t *obj, cf_ns ns, const cf_loc *loc,
         const char *s = json_string_value(fname);
         size_t len = json_string_length(fname);
         if (cf_arena_str(&c->arena, s, len, &fa[i].name) != 0 ||
-            cf_arena_json_wrap(&c->arena, "\"", s, len, "\":", &fa[i].json_key) != 0) {
+            cf_arena_json_wrap(&c->arena, i == 0 ? "{\"" : ",\"", s, len, "\":",
+                               &fa[i].json_key) != 0) {
             return nomem(c);
         }
     }

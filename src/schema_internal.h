@@ -62,7 +62,10 @@ typedef struct cf_str {
 
 typedef struct cf_field {
     cf_str name;     /* field name as written, e.g. price */
-    cf_str json_key; /* pre-escaped JSON member prefix, e.g. "price": */
+    cf_str json_key; /* pre-escaped JSON text before the value, with the
+                        punctuation that precedes it, so the walker writes
+                        one piece per field: {"price": for the first field,
+                        ,"price": for the others */
     uint32_t type;   /* node index */
 } cf_field;
 

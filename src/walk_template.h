@@ -86,15 +86,16 @@ static inline int CF_WALK_NAME(text)(cf_walk *w, const uint8_t *s, size_t n)
 
 static int CF_WALK_NAME(record)(cf_walk *w, const cf_node *n)
 {
-    EMIT_C('{');
+#if CF_WALK_EMIT
+    if (CF_UNLIKELY(n->count == 0)) {
+        EMIT_S("{}", 2);
+        return CFAVRO_OK;
+    }
+#endif
     for (uint32_t i = 0; i < n->count; i++) {
         const cf_field *f = &n->fields[i];
-#if CF_WALK_EMIT
-        if (i > 0) {
-            EMIT_C(',');
-        }
+        /* The key carries its punctuation ({"a": or ,"b":): one write. */
         EMIT_S(f->json_key.ptr, f->json_key.len);
-#endif
         /* Fields are inlined here rather than called: most are primitives,
          * and a call per field would cost more than reading it. */
         int rc = CF_WALK_NAME(value_body)(w, &w->nodes[f->type]);

@@ -222,9 +222,9 @@ static void test_record(void **state)
     assert_int_equal(r->min_size, 1 + 8 + 1 + 1 + 0);
     assert_non_null(r->fields);
     assert_str(r->fields[0].name, "i");
-    assert_str(r->fields[0].json_key, "\"i\":");
+    assert_str(r->fields[0].json_key, "{\"i\":");
     assert_str(r->fields[2].name, "_s2");
-    assert_str(r->fields[2].json_key, "\"_s2\":");
+    assert_str(r->fields[2].json_key, ",\"_s2\":");
     assert_int_equal(field_node(s, r, 0)->kind, CF_INT);
     assert_int_equal(field_node(s, r, 1)->kind, CF_DOUBLE);
     assert_int_equal(field_node(s, r, 2)->kind, CF_STRING);
@@ -458,7 +458,7 @@ static void test_trade(void **state)
                                 CF_LONG,   CF_ENUM,   CF_BOOLEAN, CF_UNION,  CF_MAP};
     for (uint32_t i = 0; i < 10; i++) {
         char key[64];
-        snprintf(key, sizeof key, "\"%s\":", names[i]);
+        snprintf(key, sizeof key, "%s\"%s\":", i == 0 ? "{" : ",", names[i]);
         assert_str(r->fields[i].name, names[i]);
         assert_str(r->fields[i].json_key, key);
         assert_int_equal(field_node(s, r, i)->kind, kinds[i]);
