@@ -123,6 +123,25 @@ static void w_bool(cf_w *w, int b)
     w_byte(w, b ? 1 : 0);
 }
 
+/* [null, string]: branch 1 and the text, or branch 0 when s is NULL. */
+static void w_opt_str(cf_w *w, const char *s)
+{
+    if (s) {
+        w_long(w, 1);
+        w_str(w, s);
+    } else {
+        w_long(w, 0);
+    }
+}
+
+/* The count of an array or map's one block; empty ones have no block, only
+ * the 0 that ends every array and map. */
+static void w_block(cf_w *w, int n)
+{
+    if (n)
+        w_long(w, n);
+}
+
 static int corpus_push(cf_corpus *c, int32_t schema_id, const cf_w *w)
 {
     if (corpus_reserve(c, w->n + 5) != 0)
@@ -158,6 +177,30 @@ static void corpus_finish(cf_corpus *c)
 {
     for (size_t i = 0; i < c->count; i++)
         c->msgs[i] = c->data + c->offsets[i];
+}
+
+/* A generator's start: an empty corpus for `count` messages and the scratch
+ * writer, or NULL (corpus left empty) when out of memory. */
+static cf_w *gen_begin(cf_corpus *c, size_t count)
+{
+    cf_w *w = NULL;
+    if (corpus_begin(c, count) != 0 || (w = malloc(sizeof *w)) == NULL) {
+        cf_corpus_free(c);
+        return NULL;
+    }
+    return w;
+}
+
+/* A generator's end: 0 with the corpus finished, or -1 with it emptied. */
+static int gen_end(cf_corpus *c, cf_w *w, int rc)
+{
+    free(w);
+    if (rc != 0) {
+        cf_corpus_free(c);
+        return -1;
+    }
+    corpus_finish(c);
+    return 0;
 }
 
 void cf_corpus_free(cf_corpus *c)
@@ -215,7 +258,7 @@ static double round_to(double v, int decimals)
     return round(v * scale) / scale;
 }
 
-static void fmt_uuid(cf_rng *r, char out[37])
+static char *fmt_uuid(cf_rng *r, char out[37])
 {
     uint64_t a = rng_next(r), b = rng_next(r);
     /* version 4, variant 10 */
@@ -224,14 +267,16 @@ static void fmt_uuid(cf_rng *r, char out[37])
     snprintf(out, 37, "%08x-%04x-%04x-%04x-%012llx", (unsigned)(a >> 32),
              (unsigned)((a >> 16) & 0xFFFF), (unsigned)(a & 0xFFFF),
              (unsigned)(b >> 48), (unsigned long long)(b & 0xFFFFFFFFFFFFULL));
+    return out;
 }
 
-static void fmt_hex(cf_rng *r, char *out, size_t digits)
+static char *fmt_hex(cf_rng *r, char *out, size_t digits)
 {
     static const char hex[] = "0123456789abcdef";
     for (size_t i = 0; i < digits; i++)
         out[i] = hex[rng_below(r, 16)];
     out[digits] = '\0';
+    return out;
 }
 
 /* ---- trade ---- */
@@ -253,16 +298,10 @@ static const char *const k_extra_vals[] = {"USDT", "spot", "taker", "maker", "US
 
 int cf_gen_trade(cf_corpus *c, size_t count, uint64_t seed)
 {
-    if (corpus_begin(c, count) != 0) {
-        cf_corpus_free(c);
+    cf_w *w = gen_begin(c, count);
+    if (!w)
         return -1;
-    }
     cf_rng r = {seed};
-    cf_w *w = malloc(sizeof *w);
-    if (!w) {
-        cf_corpus_free(c);
-        return -1;
-    }
     double prices[COUNT_OF(k_symbols)];
     for (size_t i = 0; i < COUNT_OF(k_symbols); i++)
         prices[i] = k_symbols[i].price;
@@ -293,32 +332,20 @@ int cf_gen_trade(cf_corpus *c, size_t count, uint64_t seed)
         w_long(w, ts);
         w_long(w, (int64_t)rng_below(&r, 2)); /* side */
         w_bool(w, (int)rng_below(&r, 2));
-        if (rng_percent(&r, 50)) {
-            char buf[32];
-            snprintf(buf, sizeof buf, "%llu", (unsigned long long)seq);
-            w_long(w, 1);
-            w_str(w, buf);
-        } else {
-            w_long(w, 0);
-        }
-        if (rng_percent(&r, 30)) {
-            int n = 1 + (int)rng_below(&r, 3);
-            w_long(w, n);
-            for (int k = 0; k < n; k++) {
-                w_str(w, k_extra_keys[k]);
-                w_str(w, pick(&r, k_extra_vals, COUNT_OF(k_extra_vals)));
-            }
+        char buf[32];
+        snprintf(buf, sizeof buf, "%llu", (unsigned long long)seq);
+        w_opt_str(w, rng_percent(&r, 50) ? buf : NULL);
+        int n = rng_percent(&r, 30) ? 1 + (int)rng_below(&r, 3) : 0;
+        w_block(w, n);
+        for (int k = 0; k < n; k++) {
+            w_str(w, k_extra_keys[k]);
+            w_str(w, pick(&r, k_extra_vals, COUNT_OF(k_extra_vals)));
         }
         w_long(w, 0); /* end of map */
-        if (corpus_push(c, CF_BENCH_TRADE_ID, w) != 0) {
-            free(w);
-            cf_corpus_free(c);
-            return -1;
-        }
+        if (corpus_push(c, CF_BENCH_TRADE_ID, w) != 0)
+            return gen_end(c, w, -1);
     }
-    free(w);
-    corpus_finish(c);
-    return 0;
+    return gen_end(c, w, 0);
 }
 
 /* ---- wide ---- */
@@ -357,6 +384,15 @@ static const char *const k_cities[] = {"San Francisco", "München", "Paris", "Lo
                                        "Shibuya", "São Paulo", "Bengaluru", "Toronto"};
 static const char *const k_tags[] = {"sale", "new", "featured", "outdoor", "running",
                                      "clearance", "gift", "eco"};
+/* array<string> of n tags */
+static void w_tags(cf_w *w, cf_rng *r, int n)
+{
+    w_block(w, n);
+    for (int t = 0; t < n; t++)
+        w_str(w, pick(r, k_tags, COUNT_OF(k_tags)));
+    w_long(w, 0);
+}
+
 static const char *const k_prop_keys[] = {"button_id", "ab_bucket", "color_scheme", "plan",
                                           "search_query"};
 static const char *const k_prop_vals[] = {"btn-buy-now", "control", "dark", "pro",
@@ -371,16 +407,10 @@ static const char *const k_locales[] = {"en-US", "de-DE", "fr-FR", "ja-JP", "pt-
 
 int cf_gen_wide(cf_corpus *c, size_t count, uint64_t seed)
 {
-    if (corpus_begin(c, count) != 0) {
-        cf_corpus_free(c);
+    cf_w *w = gen_begin(c, count);
+    if (!w)
         return -1;
-    }
     cf_rng r = {seed};
-    cf_w *w = malloc(sizeof *w);
-    if (!w) {
-        cf_corpus_free(c);
-        return -1;
-    }
     int64_t ts = 1717200000000LL;
     char buf[256];
 
@@ -398,13 +428,7 @@ int cf_gen_wide(cf_corpus *c, size_t count, uint64_t seed)
         w_long(w, 1000 + (int64_t)rng_below(&r, 5000000));      /* user_id */
         fmt_hex(&r, buf, 32);
         w_str(w, buf);                                  /* session_id */
-        if (rng_percent(&r, 30)) {                      /* anonymous_id */
-            fmt_uuid(&r, buf);
-            w_long(w, 1);
-            w_str(w, buf);
-        } else {
-            w_long(w, 0);
-        }
+        w_opt_str(w, rng_percent(&r, 30) ? fmt_uuid(&r, buf) : NULL); /* anonymous_id */
         w_long(w, 1 + (int64_t)rng_below(&r, 200));     /* tenant_id */
         size_t os = rng_below(&r, COUNT_OF(k_os));
         int mobile = os < 2;
@@ -436,12 +460,8 @@ int cf_gen_wide(cf_corpus *c, size_t count, uint64_t seed)
             w_bytes(w, ip, 16);
         }
         w_str(w, k_user_agents[os]);                    /* user_agent */
-        if (rng_percent(&r, 60)) {                      /* referrer */
-            w_long(w, 1);
-            w_str(w, pick(&r, k_referrers, COUNT_OF(k_referrers)));
-        } else {
-            w_long(w, 0);
-        }
+        /* referrer */
+        w_opt_str(w, rng_percent(&r, 60) ? pick(&r, k_referrers, COUNT_OF(k_referrers)) : NULL);
         size_t page = rng_below(&r, COUNT_OF(k_paths));
         snprintf(buf, sizeof buf, "https://shop.example.com%s?utm_session=%llu", k_paths[page],
                  (unsigned long long)rng_below(&r, 1000000000ULL));
@@ -453,38 +473,23 @@ int cf_gen_wide(cf_corpus *c, size_t count, uint64_t seed)
         if (purchase) {                                 /* revenue, currency */
             w_long(w, 1);
             w_double(w, round_to(rng_unit(&r) * 500.0 + 5.0, 2));
-            w_long(w, 1);
-            w_str(w, pick(&r, k_currencies, COUNT_OF(k_currencies)));
+            w_opt_str(w, pick(&r, k_currencies, COUNT_OF(k_currencies)));
         } else {
             w_long(w, 0);
             w_long(w, 0);
         }
         int nitems = (int)rng_below(&r, 3);             /* items */
-        if (nitems) {
-            w_long(w, nitems);
-            for (int k = 0; k < nitems; k++) {
-                snprintf(buf, sizeof buf, "SKU-%06u-%c", (unsigned)rng_below(&r, 1000000),
-                         (char)('A' + rng_below(&r, 26)));
-                w_str(w, buf);
-                w_long(w, 1 + (int64_t)rng_below(&r, 5));
-                w_double(w, round_to(rng_unit(&r) * 200.0 + 1.0, 2));
-                int ntags = (int)rng_below(&r, 3);
-                if (ntags) {
-                    w_long(w, ntags);
-                    for (int t = 0; t < ntags; t++)
-                        w_str(w, pick(&r, k_tags, COUNT_OF(k_tags)));
-                }
-                w_long(w, 0);
-            }
+        w_block(w, nitems);
+        for (int k = 0; k < nitems; k++) {
+            snprintf(buf, sizeof buf, "SKU-%06u-%c", (unsigned)rng_below(&r, 1000000),
+                     (char)('A' + rng_below(&r, 26)));
+            w_str(w, buf);
+            w_long(w, 1 + (int64_t)rng_below(&r, 5));
+            w_double(w, round_to(rng_unit(&r) * 200.0 + 1.0, 2));
+            w_tags(w, &r, (int)rng_below(&r, 3));
         }
         w_long(w, 0);
-        int ntags = (int)rng_below(&r, 5);              /* tags */
-        if (ntags) {
-            w_long(w, ntags);
-            for (int t = 0; t < ntags; t++)
-                w_str(w, pick(&r, k_tags, COUNT_OF(k_tags)));
-        }
-        w_long(w, 0);
+        w_tags(w, &r, (int)rng_below(&r, 5));          /* tags */
         int nprops = (int)rng_below(&r, 4);             /* properties */
         if (nprops) {
             /* Some writers emit negative block counts with a byte size; do
@@ -509,21 +514,17 @@ int cf_gen_wide(cf_corpus *c, size_t count, uint64_t seed)
         }
         w_long(w, 0);
         int nmetrics = (int)rng_below(&r, 4);           /* metrics */
-        if (nmetrics) {
-            w_long(w, nmetrics);
-            for (int k = 0; k < nmetrics; k++) {
-                w_str(w, k_metric_keys[k]);
-                w_double(w, k == 3 ? round_to(rng_unit(&r) * 0.3, 3)
-                                   : round_to(rng_unit(&r) * 3000.0, 1));
-            }
+        w_block(w, nmetrics);
+        for (int k = 0; k < nmetrics; k++) {
+            w_str(w, k_metric_keys[k]);
+            w_double(w, k == 3 ? round_to(rng_unit(&r) * 0.3, 3)
+                               : round_to(rng_unit(&r) * 3000.0, 1));
         }
         w_long(w, 0);
         int nexp = (int)rng_below(&r, 6);               /* experiment_ids */
-        if (nexp) {
-            w_long(w, nexp);
-            for (int k = 0; k < nexp; k++)
-                w_long(w, 100 + (int64_t)rng_below(&r, 20000));
-        }
+        w_block(w, nexp);
+        for (int k = 0; k < nexp; k++)
+            w_long(w, 100 + (int64_t)rng_below(&r, 20000));
         w_long(w, 0);
         w_long(w, (int64_t)(rng_next(&r) & 0xFFFFF));  /* flags */
         if (rng_percent(&r, 30)) {                      /* campaign */
@@ -531,12 +532,7 @@ int cf_gen_wide(cf_corpus *c, size_t count, uint64_t seed)
             w_str(w, pick(&r, k_sources, COUNT_OF(k_sources)));
             w_str(w, pick(&r, k_mediums, COUNT_OF(k_mediums)));
             w_str(w, pick(&r, k_campaigns, COUNT_OF(k_campaigns)));
-            if (rng_percent(&r, 50)) {
-                w_long(w, 1);
-                w_str(w, "running shoes");
-            } else {
-                w_long(w, 0);
-            }
+            w_opt_str(w, rng_percent(&r, 50) ? "running shoes" : NULL);
         } else {
             w_long(w, 0);
         }
@@ -570,24 +566,13 @@ int cf_gen_wide(cf_corpus *c, size_t count, uint64_t seed)
             w_long(w, 0);
         }
         w_double(w, rng_unit(&r));                      /* score */
-        if (rng_percent(&r, 50)) {                      /* trace_id */
-            fmt_hex(&r, buf, 32);
-            w_long(w, 1);
-            w_str(w, buf);
-        } else {
-            w_long(w, 0);
-        }
+        w_opt_str(w, rng_percent(&r, 50) ? fmt_hex(&r, buf, 32) : NULL); /* trace_id */
         snprintf(buf, sizeof buf, "tenant-%u/user-%u", (unsigned)rng_below(&r, 200),
                  (unsigned)rng_below(&r, 5000000));
         w_str(w, buf);                                  /* partition_key */
 
-        if (corpus_push(c, CF_BENCH_WIDE_ID, w) != 0) {
-            free(w);
-            cf_corpus_free(c);
-            return -1;
-        }
+        if (corpus_push(c, CF_BENCH_WIDE_ID, w) != 0)
+            return gen_end(c, w, -1);
     }
-    free(w);
-    corpus_finish(c);
-    return 0;
+    return gen_end(c, w, 0);
 }

@@ -227,8 +227,8 @@ static inline int hw_utf8(const uint8_t *s, size_t n)
     return hw_utf8_slow(s, n);
 }
 
-/* bytes: length-checked view, mixed into the checksum */
-static inline int hw_bytes(hw_in *in, uint64_t *h)
+/* The length of a bytes or string value: not negative, within the input. */
+static inline int hw_length(hw_in *in, size_t *out)
 {
     int64_t n;
     HW_TRY(hw_long(in, &n));
@@ -236,21 +236,26 @@ static inline int hw_bytes(hw_in *in, uint64_t *h)
         return HW_E_NEG_LENGTH;
     if (HW_UNLIKELY(n > in->end - in->p))
         return HW_E_LENGTH;
-    *h = cf_mix_str(*h, in->p, (size_t)n);
+    *out = (size_t)n;
+    return HW_OK;
+}
+
+/* bytes: length-checked view, mixed into the checksum */
+static inline int hw_bytes(hw_in *in, uint64_t *h)
+{
+    size_t n;
+    HW_TRY(hw_length(in, &n));
+    *h = cf_mix_str(*h, in->p, n);
     in->p += n;
     return HW_OK;
 }
 
 static inline int hw_string(hw_in *in, uint64_t *h)
 {
-    int64_t n;
-    HW_TRY(hw_long(in, &n));
-    if (HW_UNLIKELY(n < 0))
-        return HW_E_NEG_LENGTH;
-    if (HW_UNLIKELY(n > in->end - in->p))
-        return HW_E_LENGTH;
-    HW_TRY(hw_utf8(in->p, (size_t)n));
-    *h = cf_mix_str(*h, in->p, (size_t)n);
+    size_t n;
+    HW_TRY(hw_length(in, &n));
+    HW_TRY(hw_utf8(in->p, n));
+    *h = cf_mix_str(*h, in->p, n);
     in->p += n;
     return HW_OK;
 }
@@ -276,6 +281,98 @@ static inline int hw_block(hw_in *in, int64_t *count)
         return HW_E_LENGTH;
     *count = n;
     return HW_OK;
+}
+
+/* ---- values read and mixed into the checksum in one step ---- */
+
+static inline int hw_mix_int(hw_in *in, uint64_t *h)
+{
+    int32_t v;
+    HW_TRY(hw_int(in, &v));
+    *h = cf_mix(*h, (uint64_t)(int64_t)v);
+    return HW_OK;
+}
+
+static inline int hw_mix_long(hw_in *in, uint64_t *h)
+{
+    int64_t v;
+    HW_TRY(hw_long(in, &v));
+    *h = cf_mix(*h, (uint64_t)v);
+    return HW_OK;
+}
+
+static inline int hw_mix_double(hw_in *in, uint64_t *h)
+{
+    double d;
+    HW_TRY(hw_double(in, &d));
+    *h = cf_mix_double(*h, d);
+    return HW_OK;
+}
+
+static inline int hw_mix_bool(hw_in *in, uint64_t *h)
+{
+    int b;
+    HW_TRY(hw_bool(in, &b));
+    *h = cf_mix(*h, (uint64_t)b);
+    return HW_OK;
+}
+
+/* Union or enum index in [0, n), mixed in; the index is also returned. */
+static inline int hw_mix_index(hw_in *in, int32_t n, uint64_t *h, int32_t *out)
+{
+    HW_TRY(hw_index(in, n, out));
+    *h = cf_mix(*h, (uint64_t)*out);
+    return HW_OK;
+}
+
+/* [null, string] */
+static inline int hw_opt_string(hw_in *in, uint64_t *h)
+{
+    int32_t set;
+    HW_TRY(hw_mix_index(in, 2, h, &set));
+    if (set)
+        HW_TRY(hw_string(in, h));
+    return HW_OK;
+}
+
+/* ---- arrays and maps ---- */
+
+#if defined(__GNUC__)
+#define HW_ALWAYS_INLINE inline __attribute__((always_inline))
+#else
+#define HW_ALWAYS_INLINE inline
+#endif
+
+/* One array or map: blocks of items up to the zero count, then the number
+ * of items mixed in. `item` reads one item (a map entry: key and value).
+ * Always inlined, so every caller gets its own loop calling (and inlining)
+ * its `item` directly, as if written out by hand. */
+static HW_ALWAYS_INLINE int hw_blocks(hw_in *in, uint64_t *h,
+                                      int (*item)(hw_in *in, uint64_t *h))
+{
+    int64_t total = 0, n;
+    for (;;) {
+        HW_TRY(hw_block(in, &n));
+        if (n == 0)
+            break;
+        total += n;
+        for (int64_t i = 0; i < n; i++)
+            HW_TRY(item(in, h));
+    }
+    *h = cf_mix(*h, (uint64_t)total);
+    return HW_OK;
+}
+
+static inline int hw_string_entry(hw_in *in, uint64_t *h)
+{
+    HW_TRY(hw_string(in, h));
+    return hw_string(in, h);
+}
+
+/* map<string> */
+static inline int hw_string_map(hw_in *in, uint64_t *h)
+{
+    return hw_blocks(in, h, hw_string_entry);
 }
 
 /* The Confluent V0 header with the expected schema id. */

@@ -7,6 +7,7 @@
  */
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -29,16 +30,27 @@ static size_t enc_long(uint8_t *out, int64_t v)
     return n;
 }
 
-/* Decode buf[0..n) with hw_long, once with nothing after it (slow path) and
- * once followed by padding (fast path); both must agree. */
-static int long_both(const uint8_t *buf, size_t n, int64_t *v)
+/* Decode buf[0..n) with hw_int (as_int) or hw_long, once with nothing after
+ * it (slow path) and once followed by padding (fast path); both must agree
+ * and consume exactly the n bytes. */
+static int varint_both(const uint8_t *buf, size_t n, bool as_int, int64_t *v)
 {
     uint8_t padded[32];
     memset(padded, 0, sizeof padded);
     memcpy(padded, buf, n);
     hw_in a = {buf, buf + n}, b = {padded, padded + sizeof padded};
     int64_t va = 0, vb = 0;
-    int ra = hw_long(&a, &va), rb = hw_long(&b, &vb);
+    int ra, rb;
+    if (as_int) {
+        int32_t ia = 0, ib = 0;
+        ra = hw_int(&a, &ia);
+        rb = hw_int(&b, &ib);
+        va = ia;
+        vb = ib;
+    } else {
+        ra = hw_long(&a, &va);
+        rb = hw_long(&b, &vb);
+    }
     assert_int_equal(ra, rb);
     if (ra == HW_OK) {
         assert_int_equal(va, vb);
@@ -49,19 +61,17 @@ static int long_both(const uint8_t *buf, size_t n, int64_t *v)
     return ra;
 }
 
+static int long_both(const uint8_t *buf, size_t n, int64_t *v)
+{
+    return varint_both(buf, n, false, v);
+}
+
 static int int_both(const uint8_t *buf, size_t n, int32_t *v)
 {
-    uint8_t padded[32];
-    memset(padded, 0, sizeof padded);
-    memcpy(padded, buf, n);
-    hw_in a = {buf, buf + n}, b = {padded, padded + sizeof padded};
-    int32_t va = 0, vb = 0;
-    int ra = hw_int(&a, &va), rb = hw_int(&b, &vb);
-    assert_int_equal(ra, rb);
-    if (ra == HW_OK)
-        assert_int_equal(va, vb);
-    *v = va;
-    return ra;
+    int64_t w;
+    int rc = varint_both(buf, n, true, &w);
+    *v = (int32_t)w;
+    return rc;
 }
 
 static void test_varint_round_trip(void **state)

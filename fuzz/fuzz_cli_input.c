@@ -212,6 +212,12 @@ static void same_runs(const run *a, const run *b, int fmt, size_t rs)
 
 /* ---- reference reading of the formats (from input.h's description) ----- */
 
+/* These helpers look like tools/input.c's (white space, hex and base64
+ * digit values, line decoding), and that is on purpose: this is a second,
+ * independent reading of the formats, written from input.h alone, for a
+ * differential check. Sharing code with the reader would compare the reader
+ * with itself and hide any bug in the shared part: keep them separate. */
+
 static bool is_space(uint8_t c)
 {
     return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f';

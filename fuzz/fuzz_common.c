@@ -100,11 +100,7 @@ void fz_mem_end(size_t input_size, const char *what)
               "memory bound exceeded in %s: peak %zu bytes for a %zu-byte input "
               "(bound %u * size + %zu = %zu)",
               what, used, input_size, FZ_MEM_FACTOR, FZ_MEM_CONST, bound);
-}
-
-size_t fz_mem_live(void)
-{
-    return g_live;
+    FZ_ASSERT(g_live == g_base, "%s leaked %zu bytes of library memory", what, g_live - g_base);
 }
 
 void fz_fail(const char *fmt, ...)
@@ -204,6 +200,23 @@ void fz_decoder_limits(cfavro_decoder *dec, uint8_t sel, size_t size)
         fz_set(dec, "limit.depth", "8");
         fz_set(dec, "limit.items", "64");
     }
+}
+
+cfavro_decoder *fz_decoder_begin(uint8_t sel, size_t size)
+{
+    cfavro_client *client = fz_client();
+    fz_mem_begin();
+    cfavro_error err;
+    cfavro_decoder *dec = cfavro_decoder_new(client, &err);
+    FZ_ASSERT(dec != NULL, "cfavro_decoder_new: %s", err.message);
+    fz_decoder_limits(dec, sel, size);
+    return dec;
+}
+
+void fz_decoder_end(cfavro_decoder *dec, size_t size, const char *what)
+{
+    cfavro_decoder_free(dec);
+    fz_mem_end(size, what);
 }
 
 void fz_decoder_options(cfavro_decoder *dec, uint8_t opt)

@@ -40,10 +40,9 @@ void fz_alloc_install(void);
 /* Start measuring one input. */
 void fz_mem_begin(void);
 /* Abort (after printing what and by how much) when the peak since
- * fz_mem_begin exceeded the bound for an input of `input_size` bytes. */
+ * fz_mem_begin exceeded the bound for an input of `input_size` bytes, or
+ * when memory allocated since then is still live (a leak). */
 void fz_mem_end(size_t input_size, const char *what);
-/* Live bytes and allocation count now (leak checks in the targets). */
-size_t fz_mem_live(void);
 
 /* Print a message and abort(): the one way targets report a finding. */
 #if defined(__GNUC__)
@@ -94,6 +93,12 @@ typedef struct fz_message {
 /* false when the input is too short to carry the two selector bytes. */
 bool fz_message_split(const uint8_t *data, size_t size, bool has_opt, fz_message *m);
 void fz_message_free(fz_message *m);
+
+/* Start one message input: fz_mem_begin, then a new decoder on fz_client()
+ * with fz_decoder_limits(dec, sel, size) applied. */
+cfavro_decoder *fz_decoder_begin(uint8_t sel, size_t size);
+/* Free the decoder and fz_mem_end(size, what): the bound and no leak. */
+void fz_decoder_end(cfavro_decoder *dec, size_t size, const char *what);
 
 /* Apply the selector flags and the output limit for an input of `size`
  * bytes to `dec` (aborts if the library rejects a setting: a bug). */

@@ -76,14 +76,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (!fz_message_split(data, size, true, &m)) {
         return 0;
     }
-    cfavro_client *client = fz_client();
-    size_t live_before = fz_mem_live();
-    fz_mem_begin();
-
-    cfavro_error err;
-    cfavro_decoder *dec = cfavro_decoder_new(client, &err);
-    FZ_ASSERT(dec != NULL, "cfavro_decoder_new: %s", err.message);
-    fz_decoder_limits(dec, m.sel, size);
+    cfavro_decoder *dec = fz_decoder_begin(m.sel, size);
     fz_decoder_options(dec, m.opt);
 
     int rv = cfavro_validate(dec, m.msg, m.msg_len);
@@ -181,10 +174,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
     }
 
-    cfavro_decoder_free(dec);
-    fz_mem_end(size, "fuzz_decode");
-    FZ_ASSERT(fz_mem_live() == live_before, "decoding leaked %zu bytes of library memory",
-              fz_mem_live() - live_before);
+    fz_decoder_end(dec, size, "fuzz_decode");
     fz_message_free(&m);
     return 0;
 }

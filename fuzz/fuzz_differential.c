@@ -376,13 +376,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (!fz_message_split(data, size, true, &m)) {
         return 0;
     }
-    cfavro_client *client = fz_client();
-    size_t live_before = fz_mem_live();
-    fz_mem_begin();
-    cfavro_error err;
-    cfavro_decoder *dec = cfavro_decoder_new(client, &err);
-    FZ_ASSERT(dec != NULL, "cfavro_decoder_new: %s", err.message);
-    fz_decoder_limits(dec, m.sel, size);
+    cfavro_decoder *dec = fz_decoder_begin(m.sel, size);
     if (!(m.sel & FZ_SEL_TIGHT)) {
         /* avro-c spends far more per item than cfavro: keep it quick. */
         fz_set(dec, "limit.items", "4096");
@@ -438,10 +432,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             json_decref(root);
         }
     }
-    cfavro_decoder_free(dec);
-    fz_mem_end(size, "fuzz_differential");
-    FZ_ASSERT(fz_mem_live() == live_before, "decoding leaked %zu bytes",
-              fz_mem_live() - live_before);
+    fz_decoder_end(dec, size, "fuzz_differential");
     fz_message_free(&m);
     return 0;
 }

@@ -26,6 +26,8 @@ import struct
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, os.pardir, "tests"))
+from avro_bytes import long_, string_  # noqa: E402  (the encoder test_cli.py uses too)
 
 # --------------------------------------------------------------------------
 # The schema set. (name, schema, in_differential)
@@ -191,32 +193,6 @@ def schema_text(s):
 # --------------------------------------------------------------------------
 
 PRIMS = {"null", "boolean", "int", "long", "float", "double", "bytes", "string"}
-
-
-def zigzag(n):
-    return ((n << 1) ^ (n >> 63)) & 0xFFFFFFFFFFFFFFFF
-
-
-def varint(u):
-    out = bytearray()
-    while True:
-        b = u & 0x7F
-        u >>= 7
-        if u:
-            out.append(b | 0x80)
-        else:
-            out.append(b)
-            return bytes(out)
-
-
-def long_(n):
-    return varint(zigzag(n))
-
-
-def string_(b):
-    if isinstance(b, str):
-        b = b.encode()
-    return long_(len(b)) + b
 
 
 class Names:

@@ -2,6 +2,7 @@
 #include "error_internal.h"
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -93,28 +94,35 @@ static void join(char *dst, size_t cap, const char *a, const char *b)
     memcpy(dst, tmp, la + lb + 1);
 }
 
-void cf_error_prepend(cfavro_error *err, const char *fmt, ...)
+/* The printf-style text put before or after err->message (none if err is
+ * NULL). */
+CF_PRINTF(3, 0)
+static void add_text(cfavro_error *err, bool before, const char *fmt, va_list ap)
 {
     if (err == NULL) {
         return;
     }
     char extra[CFAVRO_ERROR_MESSAGE_MAX];
+    vsnprintf(extra, sizeof extra, fmt, ap);
+    if (before) {
+        join(err->message, sizeof err->message, extra, err->message);
+    } else {
+        join(err->message, sizeof err->message, err->message, extra);
+    }
+}
+
+void cf_error_prepend(cfavro_error *err, const char *fmt, ...)
+{
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(extra, sizeof extra, fmt, ap);
+    add_text(err, true, fmt, ap);
     va_end(ap);
-    join(err->message, sizeof err->message, extra, err->message);
 }
 
 void cf_error_append(cfavro_error *err, const char *fmt, ...)
 {
-    if (err == NULL) {
-        return;
-    }
-    char extra[CFAVRO_ERROR_MESSAGE_MAX];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(extra, sizeof extra, fmt, ap);
+    add_text(err, false, fmt, ap);
     va_end(ap);
-    join(err->message, sizeof err->message, err->message, extra);
 }

@@ -8,11 +8,6 @@
 #define CF_PRINTF(a, b) __attribute__((format(printf, a, b)))
 #else
 #define CF_PRINTF(a, b)
-/* Add text before / after err->message (truncating to fit), e.g. to say
- * which file a schema error came from. No-op when err is NULL. */
-void cf_error_prepend(cfavro_error *err, const char *fmt, ...) CF_PRINTF(2, 3);
-void cf_error_append(cfavro_error *err, const char *fmt, ...) CF_PRINTF(2, 3);
-
 #endif
 
 /* Reset `err` (if non-NULL) to "no error". */

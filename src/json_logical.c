@@ -6,6 +6,7 @@
 #include "json_write_internal.h"
 
 #include "alloc_internal.h"
+#include "json_digits_internal.h"
 
 /* ---- decimal ------------------------------------------------------------ */
 
@@ -214,24 +215,6 @@ static void civil_from_days(int64_t days, int64_t *year, unsigned *month, unsign
     *year = cycles * 400 + cent * 100 + quad * 4 + yr + (mi >= 10);
 }
 
-static const char k_digits2[200] = "00010203040506070809"
-                                   "10111213141516171819"
-                                   "20212223242526272829"
-                                   "30313233343536373839"
-                                   "40414243444546474849"
-                                   "50515253545556575859"
-                                   "60616263646566676869"
-                                   "70717273747576777879"
-                                   "80818283848586878889"
-                                   "90919293949596979899";
-
-/* Two digits of v < 100. */
-static inline char *put2(char *d, unsigned v)
-{
-    memcpy(d, k_digits2 + 2 * v, 2);
-    return d + 2;
-}
-
 /* Days from 1970-01-01 of 0000-03-01 and of 9999-12-31: the range the fast
  * date path handles (four-digit years, unsigned arithmetic throughout). */
 #define FAST_FIRST_DAY (-EPOCH_FROM_0000_03_01)
@@ -261,12 +244,12 @@ static inline char *put_date_fast(char *d, int64_t days)
      * calendar year. */
     uint32_t year = cent * 100 + yoc + (mp >= 10);
     uint32_t yh = year / 100;
-    d = put2(d, yh);
-    d = put2(d, year - yh * 100);
+    d = cf_put2(d, yh);
+    d = cf_put2(d, year - yh * 100);
     *d++ = '-';
-    d = put2(d, month);
+    d = cf_put2(d, month);
     *d++ = '-';
-    return put2(d, day);
+    return cf_put2(d, day);
 }
 
 /* Writes "YYYY-MM-DD" (or the expanded signed form). */
@@ -295,9 +278,9 @@ static char *put_date(char *d, int64_t days)
     }
     d += cf_fmt_u64(d, ay);
     *d++ = '-';
-    d = put2(d, m);
+    d = cf_put2(d, m);
     *d++ = '-';
-    return put2(d, dd);
+    return cf_put2(d, dd);
 }
 
 size_t cf_fmt_date(char *dst, int64_t days)
@@ -311,11 +294,11 @@ static inline char *put_hms(char *d, uint32_t secs)
     uint32_t hours = secs / 3600;
     uint32_t rem = secs - hours * 3600;
     uint32_t mins = rem / 60;
-    d = put2(d, hours);
+    d = cf_put2(d, hours);
     *d++ = ':';
-    d = put2(d, mins);
+    d = cf_put2(d, mins);
     *d++ = ':';
-    return put2(d, rem - mins * 60);
+    return cf_put2(d, rem - mins * 60);
 }
 
 /* ".fff" or ".ffffff" for frac < 10^3 or 10^6. */
@@ -326,13 +309,13 @@ static inline char *put_frac(char *d, uint32_t frac, cf_time_unit unit)
         uint32_t hi = frac / 10000;
         uint32_t lo = frac - hi * 10000;
         uint32_t mid = lo / 100;
-        d = put2(d, hi);
-        d = put2(d, mid);
-        return put2(d, lo - mid * 100);
+        d = cf_put2(d, hi);
+        d = cf_put2(d, mid);
+        return cf_put2(d, lo - mid * 100);
     }
     uint32_t h = frac / 100;
     *d++ = (char)('0' + h);
-    return put2(d, frac - h * 100);
+    return cf_put2(d, frac - h * 100);
 }
 
 /* Writes "HH:MM:SS.fff" / ".ffffff" for a non-negative count of units
@@ -351,9 +334,9 @@ static inline char *put_time(char *d, uint64_t v, cf_time_unit unit)
     unsigned rem = (unsigned)(secs % 3600);
     d += cf_fmt_u64(d, hours);
     *d++ = ':';
-    d = put2(d, rem / 60);
+    d = cf_put2(d, rem / 60);
     *d++ = ':';
-    d = put2(d, rem % 60);
+    d = cf_put2(d, rem % 60);
     return put_frac(d, frac, unit);
 }
 

@@ -29,6 +29,8 @@
  */
 #include "json_write_internal.h"
 
+#include "json_digits_internal.h"
+
 #include <float.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -56,16 +58,6 @@ static inline double abs_d(double v)
 
 /* ---- digits --------------------------------------------------------------- */
 
-static const char k_digits2[200] = "00010203040506070809"
-                                   "10111213141516171819"
-                                   "20212223242526272829"
-                                   "30313233343536373839"
-                                   "40414243444546474849"
-                                   "50515253545556575859"
-                                   "60616263646566676869"
-                                   "70717273747576777879"
-                                   "80818283848586878889"
-                                   "90919293949596979899";
 
 static const uint64_t k_pow10_u64[20] = {
     UINT64_C(1),
@@ -89,11 +81,6 @@ static const uint64_t k_pow10_u64[20] = {
     UINT64_C(1000000000000000000),
     UINT64_C(10000000000000000000),
 };
-
-static inline void put2(char *d, unsigned v)
-{
-    memcpy(d, k_digits2 + 2 * v, 2);
-}
 
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
 #define CF_LE_WORDS 1
@@ -129,10 +116,10 @@ static inline void put8(char *d, uint32_t v)
     uint32_t lo = v - hi * 10000;
     uint32_t hh = hi / 100;
     uint32_t lh = lo / 100;
-    put2(d, hh);
-    put2(d + 2, hi - hh * 100);
-    put2(d + 4, lh);
-    put2(d + 6, lo - lh * 100);
+    cf_put2(d, hh);
+    cf_put2(d + 2, hi - hh * 100);
+    cf_put2(d + 4, lh);
+    cf_put2(d + 6, lo - lh * 100);
 }
 #endif
 
@@ -169,11 +156,11 @@ static inline void write_digits(char *dst, uint64_t v, unsigned len)
     while (w >= 100) {
         uint32_t q = w / 100;
         p -= 2;
-        put2(p, w - q * 100);
+        cf_put2(p, w - q * 100);
         w = q;
     }
     if (w >= 10) {
-        put2(p - 2, w);
+        cf_put2(p - 2, w);
     } else {
         p[-1] = (char)('0' + w);
     }
@@ -198,7 +185,7 @@ size_t cf_fmt_u64(char *dst, uint64_t v)
             dst[0] = (char)('0' + v);
             return 1;
         }
-        put2(dst, (unsigned)v);
+        cf_put2(dst, (unsigned)v);
         return 2;
     }
     if (v < 100000000) {
@@ -214,7 +201,7 @@ size_t cf_fmt_u64(char *dst, uint64_t v)
             dst[0] = (char)('0' + hi);
             n = 1;
         } else {
-            put2(dst, (unsigned)hi);
+            cf_put2(dst, (unsigned)hi);
             n = 2;
         }
     } else if (hi < 100000000) {
@@ -376,7 +363,7 @@ static CF_ALWAYS_INLINE size_t layout(char *dst, bool neg, uint64_t m, int e)
         *d++ = (char)('0' + ax / 100);
         ax %= 100;
     }
-    put2(d, ax); /* at least two digits: "1e+16" */
+    cf_put2(d, ax); /* at least two digits: "1e+16" */
     d += 2;
     return (size_t)(d - dst);
 }

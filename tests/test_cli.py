@@ -19,30 +19,13 @@ import sys
 import tempfile
 import unittest
 
+from avro_bytes import long_, string_  # Avro binary encoding (shared with fuzz/make_seeds.py)
+
 EXE = None
 EXAMPLES = None
 WRAPPER = shlex.split(os.environ.get("CFAVRO_CLI_WRAPPER", ""))
 
 # ---------------------------------------------------------------- encoder
-
-
-def varint(n):
-    """Avro long: zigzag, then base-128 little-endian groups."""
-    u = ((n << 1) ^ (n >> 63)) & 0xFFFFFFFFFFFFFFFF
-    out = bytearray()
-    while True:
-        b = u & 0x7F
-        u >>= 7
-        if u:
-            out.append(b | 0x80)
-        else:
-            out.append(b)
-            return bytes(out)
-
-
-def string(s):
-    b = s.encode()
-    return varint(len(b)) + b
 
 
 def double(x):
@@ -69,13 +52,13 @@ TRADE_SCHEMA = """{"type": "record", "name": "Trade", "fields": [
 
 
 def trade(symbol, qty, price, side, note, extra):
-    p = string(symbol) + varint(qty) + double(price) + varint(side)
-    p += varint(0) if note is None else varint(1) + string(note)
+    p = string_(symbol) + long_(qty) + double(price) + long_(side)
+    p += long_(0) if note is None else long_(1) + string_(note)
     if extra:
-        p += varint(len(extra))
+        p += long_(len(extra))
         for k, v in extra.items():
-            p += string(k) + string(v)
-    p += varint(0)
+            p += string_(k) + string_(v)
+    p += long_(0)
     return frame(TRADE_ID, p)
 
 
@@ -98,9 +81,9 @@ def bad_trade():
     """A trade whose extra["fee"] string claims 99 bytes with 3 left.
 
     Returns (message, offset of the bad length varint in the message)."""
-    head = frame(TRADE_ID, string("BTC") + varint(3) + double(1.5) + varint(1) + varint(0)
-                 + varint(1) + string("fee"))
-    return head + varint(99) + b"abc", len(head)
+    head = frame(TRADE_ID, string_("BTC") + long_(3) + double(1.5) + long_(1) + long_(0)
+                 + long_(1) + string_("fee"))
+    return head + long_(99) + b"abc", len(head)
 
 
 OPT_ID = 8
@@ -114,9 +97,9 @@ OPT_SCHEMA = """{"type": "record", "name": "Opt", "fields": [
 ]}"""
 
 # b = 00 ff, u = 5, ts = 1000 ms, d = 12345 (123.45), x = NaN, s = "a" 0xff "b"
-OPT_MSG = frame(OPT_ID, varint(2) + b"\x00\xff" + varint(1) + varint(5) + varint(1000)
-                + varint(2) + b"\x30\x39" + struct.pack("<d", float("nan"))
-                + varint(3) + b"a\xffb")
+OPT_MSG = frame(OPT_ID, long_(2) + b"\x00\xff" + long_(1) + long_(5) + long_(1000)
+                + long_(2) + b"\x30\x39" + struct.pack("<d", float("nan"))
+                + long_(3) + b"a\xffb")
 
 # ---------------------------------------------------------------- helpers
 
