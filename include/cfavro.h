@@ -23,8 +23,10 @@
  *                      build it in one thread, then hand it to cfavro_client_new
  *                      (which copies what it needs).
  *   - cfavro_client  — long-lived and shared: settings, schema sources and the
- *                      table of compiled schemas. All cfavro_client_* functions
- *                      are safe to call from any number of threads at once.
+ *                      table of compiled schemas. cfavro_client_add_schema,
+ *                      cfavro_client_prefetch and cfavro_decoder_new may be
+ *                      called on one client from any number of threads at
+ *                      once; cfavro_client_free must not race with anything.
  *   - cfavro_decoder — cheap, one per thread: output buffer, scratch space and
  *                      output options. A decoder must not be used by two
  *                      threads at the same time; many decoders share a client.
@@ -96,14 +98,15 @@ typedef enum cfavro_status {
     /* 300: schema lookup */
     CFAVRO_E_SCHEMA_NOT_FOUND = 300,
 
-    /* 400: schema registry */
+    /* 400: schema registry (reserved: this version has no registry client) */
     CFAVRO_E_REGISTRY_AUTH = 400,        /* 401 / 403 */
     CFAVRO_E_REGISTRY_UNAVAILABLE = 410, /* network, timeout, 408/429/5xx after retries */
     CFAVRO_E_REGISTRY_PROTOCOL = 420,    /* non-JSON body, missing fields, ... */
 
     /* 500: schema text */
     CFAVRO_E_SCHEMA_INVALID = 500,       /* not a valid Avro schema (message says what and where) */
-    CFAVRO_E_SCHEMA_UNSUPPORTED = 501,   /* valid but not Avro (e.g. PROTOBUF) or not supported */
+    CFAVRO_E_SCHEMA_UNSUPPORTED = 501,   /* valid but not Avro (e.g. PROTOBUF); reserved for
+                                            the registry, not returned yet */
 
     /* 600: malformed Avro data */
     CFAVRO_E_DATA = 600,                 /* class code / unspecified malformation */
@@ -128,7 +131,7 @@ typedef enum cfavro_status {
     CFAVRO_E_LIMIT_OUTPUT = 803,         /* output larger than limit.output.bytes */
     CFAVRO_E_LIMIT_SCHEMA = 804,         /* schema larger/deeper/wider than its limits */
 
-    /* 900: reader/writer schema resolution */
+    /* 900: reader/writer schema resolution (reserved: reader schemas come later) */
     CFAVRO_E_INCOMPATIBLE = 900
 } cfavro_status;
 
@@ -136,7 +139,8 @@ typedef enum cfavro_status {
  * give "unknown cfavro status". Thread-safe. */
 CFAVRO_API const char *cfavro_strerror(int status);
 
-/* The class of `status`: (status / 100) * 100, e.g. CFAVRO_E_DATA for 603. */
+/* The class of `status`: (status / 100) * 100, e.g. CFAVRO_E_DATA for 603.
+ * Negative values (never cfavro codes) are returned unchanged. Thread-safe. */
 CFAVRO_API int cfavro_status_class(int status);
 
 /* ------------------------------------------------------------------------ */
@@ -217,10 +221,11 @@ CFAVRO_API int cfavro_frame_parse_header(const void *header, size_t header_len,
                                          cfavro_frame *out, cfavro_error *err);
 
 /* Write a V0 header (5 bytes) for `schema_id` into buf[0..cap). Returns
- * CFAVRO_E_ARGUMENT when cap < 5. */
+ * CFAVRO_E_ARGUMENT when buf is NULL or cap < 5. Pure; thread-safe. */
 CFAVRO_API int cfavro_frame_write_v0(int32_t schema_id, void *buf, size_t cap);
 
-/* Write a V1 header (17 bytes) for `guid` into buf[0..cap). */
+/* Write a V1 header (17 bytes) for `guid` into buf[0..cap). Returns
+ * CFAVRO_E_ARGUMENT when guid or buf is NULL or cap < 17. Pure; thread-safe. */
 CFAVRO_API int cfavro_frame_write_v1(const uint8_t guid[CFAVRO_GUID_SIZE], void *buf,
                                      size_t cap);
 
@@ -229,8 +234,8 @@ CFAVRO_API int cfavro_frame_write_v1(const uint8_t guid[CFAVRO_GUID_SIZE], void 
 /* ------------------------------------------------------------------------ */
 
 /*
- * String key/value settings. Keys follow Confluent's client property names
- * where one exists; cfavro's own keys are listed in README.md. Values are
+ * String key/value settings, listed in README.md (where Confluent's client
+ * has a property for the same thing, cfavro uses its name). Values are
  * validated when set: an unknown key or a bad value fails with
  * CFAVRO_E_CONFIG and a message naming the key.
  */
@@ -286,8 +291,9 @@ CFAVRO_API void cfavro_decoder_free(cfavro_decoder *dec);
 CFAVRO_API int cfavro_decoder_set(cfavro_decoder *dec, const char *key, const char *value,
                                   cfavro_error *err);
 
-/* Detail of the last failed call on `dec`. Borrowed: valid until the next
- * call on `dec`. Never NULL for a non-NULL `dec`. */
+/* Detail of the last call on `dec`: its failure, or status CFAVRO_OK after a
+ * call that succeeded. Borrowed: valid until the next call on `dec`. Never
+ * NULL (a NULL `dec` gives a static CFAVRO_E_ARGUMENT detail). */
 CFAVRO_API const cfavro_error *cfavro_decoder_error(const cfavro_decoder *dec);
 
 /* Decoding rules shared by the calls below: the payload must hold exactly
@@ -301,7 +307,8 @@ CFAVRO_API const cfavro_error *cfavro_decoder_error(const cfavro_decoder *dec);
 /* Decode one framed message to JSON text. On success *json / *json_len point
  * to the JSON document (NUL-terminated, no trailing newline), borrowed from
  * the decoder and valid until the next call on `dec`. On failure returns the
- * status and fills cfavro_decoder_error(dec); *json is set to NULL. */
+ * status and fills cfavro_decoder_error(dec); *json is set to NULL and
+ * *json_len to 0 (whenever those pointers are non-NULL). */
 CFAVRO_API int cfavro_decode_json(cfavro_decoder *dec, const void *msg, size_t len,
                                   const char **json, size_t *json_len);
 
@@ -310,7 +317,8 @@ CFAVRO_API int cfavro_validate(cfavro_decoder *dec, const void *msg, size_t len)
 
 /* Decode an unprefixed Avro payload written with schema `schema_id` (for
  * header mode, or data that was already stripped). If decoding fails and the
- * payload looks like it still carries a Confluent header, the message says so. */
+ * payload looks like it still carries a Confluent header, the message says so.
+ * Output and failure as for cfavro_decode_json. */
 CFAVRO_API int cfavro_decode_json_payload(cfavro_decoder *dec, int32_t schema_id,
                                           const void *payload, size_t len,
                                           const char **json, size_t *json_len);
@@ -330,8 +338,12 @@ typedef struct cfavro_batch_result {
  * what happened to each. The buffer is borrowed from the decoder, valid until
  * the next call on `dec`. Returns CFAVRO_OK when the batch ran (even if some
  * messages failed: check results) and *failed (if non-NULL) counts failures;
- * returns an error only for bad arguments, no memory, or an output limit.
- * cfavro_decoder_error(dec) describes the last failed message.
+ * returns an error only for bad arguments, no memory, or limit.output.bytes
+ * reached: then the messages from the one that hit it on are not decoded
+ * (their results carry that status), and *ndjson still holds the lines of
+ * the messages before it (results say which), or is NULL with *ndjson_len 0
+ * when not even those could be kept. cfavro_decoder_error(dec) describes the
+ * last failed message.
  */
 CFAVRO_API int cfavro_decode_batch_json(cfavro_decoder *dec, const void *const *msgs,
                                         const size_t *lens, size_t count,

@@ -63,8 +63,8 @@ int cfavro_decoder_set(cfavro_decoder *dec, const char *key, const char *value,
     int rc = cf_options_set(&dec->opt, key, value, err);
     if (rc == -1) {
         return cf_error_set(err, CFAVRO_E_CONFIG, CFAVRO_NO_OFFSET,
-                            "config key \"%.100s\" is not a decoder option (json.*, decode.*, "
-                            "limit.* keys are)",
+                            "config key \"%.100s\" is not a decoder option (the json.*, "
+                            "decode.* and limit.* keys are, except the client's limit.schema.*)",
                             key);
     }
     dec->out.limit = dec->opt.max_output + 1; /* room for the NUL, as in _new */
@@ -144,6 +144,17 @@ static int terminate(cfavro_decoder *dec)
     return CFAVRO_OK;
 }
 
+/* Outputs are defined on every return, argument errors included. */
+static void clear_outputs(const char **json, size_t *len)
+{
+    if (json != NULL) {
+        *json = NULL;
+    }
+    if (len != NULL) {
+        *len = 0;
+    }
+}
+
 static int finish_json(cfavro_decoder *dec, int rc, const char **json, size_t *json_len)
 {
     if (rc == CFAVRO_OK) {
@@ -163,6 +174,7 @@ static int finish_json(cfavro_decoder *dec, int rc, const char **json, size_t *j
 int cfavro_decode_json(cfavro_decoder *dec, const void *msg, size_t len, const char **json,
                        size_t *json_len)
 {
+    clear_outputs(json, json_len);
     if (dec == NULL || json == NULL || json_len == NULL || (msg == NULL && len > 0)) {
         if (dec != NULL) {
             cf_error_set(&dec->err, CFAVRO_E_ARGUMENT, CFAVRO_NO_OFFSET,
@@ -207,6 +219,7 @@ static void hint_unstripped_header(cfavro_error *err, const uint8_t *p, size_t l
 int cfavro_decode_json_payload(cfavro_decoder *dec, int32_t schema_id, const void *payload,
                                size_t len, const char **json, size_t *json_len)
 {
+    clear_outputs(json, json_len);
     if (dec == NULL || json == NULL || json_len == NULL || (payload == NULL && len > 0)) {
         if (dec != NULL) {
             cf_error_set(&dec->err, CFAVRO_E_ARGUMENT, CFAVRO_NO_OFFSET,
@@ -232,6 +245,7 @@ int cfavro_decode_batch_json(cfavro_decoder *dec, const void *const *msgs, const
                              size_t count, cfavro_batch_result *results, const char **ndjson,
                              size_t *ndjson_len, size_t *failed)
 {
+    clear_outputs(ndjson, ndjson_len);
     if (dec == NULL || ndjson == NULL || ndjson_len == NULL ||
         (count > 0 && (msgs == NULL || lens == NULL || results == NULL))) {
         if (dec != NULL) {
@@ -281,17 +295,26 @@ int cfavro_decode_batch_json(cfavro_decoder *dec, const void *const *msgs, const
             break;
         }
     }
-    if (rc == CFAVRO_OK) {
-        rc = terminate(dec);
+    /* Even a batch cut short keeps the lines it has: they are valid NDJSON
+     * and their results say OK. Only when not even the terminator fits are
+     * they lost, and their results say so. */
+    int trc = terminate(dec);
+    if (trc == CFAVRO_OK) {
+        *ndjson = dec->out.data;
+        *ndjson_len = dec->out.len;
+    } else {
+        last_failure = dec->err;
+        for (size_t i = 0; i < count; i++) {
+            if (results[i].status == CFAVRO_OK) {
+                results[i] = (cfavro_batch_result){trc, CFAVRO_NO_OFFSET, 0, 0};
+                nfailed++;
+            }
+        }
+        rc = rc != CFAVRO_OK ? rc : trc;
     }
     dec->err = last_failure;
     if (failed != NULL) {
         *failed = nfailed;
-    }
-    *ndjson = rc == CFAVRO_OK ? dec->out.data : NULL;
-    *ndjson_len = rc == CFAVRO_OK ? dec->out.len : 0;
-    if (rc == CFAVRO_OK && *ndjson == NULL) {
-        *ndjson = "";
     }
     return rc;
 }

@@ -242,7 +242,23 @@ static void test_null_arguments(void **state)
     assert_int_equal(cfavro_decode_json(dec, m, n, NULL, &len), CFAVRO_E_ARGUMENT);
     assert_int_equal(cfavro_decoder_error(dec)->status, CFAVRO_E_ARGUMENT);
     assert_int_equal(cfavro_decode_json(dec, m, n, &json, NULL), CFAVRO_E_ARGUMENT);
+    /* Outputs are defined even on argument errors. */
+    json = "sentinel";
+    len = 5;
     assert_int_equal(cfavro_decode_json(dec, NULL, 6, &json, &len), CFAVRO_E_ARGUMENT);
+    assert_null(json);
+    assert_int_equal(len, 0);
+    json = "sentinel";
+    len = 5;
+    assert_int_equal(cfavro_decode_json_payload(dec, 1, NULL, 3, &json, &len), CFAVRO_E_ARGUMENT);
+    assert_null(json);
+    assert_int_equal(len, 0);
+    json = "sentinel";
+    len = 5;
+    assert_int_equal(cfavro_decode_batch_json(dec, NULL, lens, 1, res, &json, &len, &failed),
+                     CFAVRO_E_ARGUMENT);
+    assert_null(json);
+    assert_int_equal(len, 0);
     assert_int_equal(cfavro_validate(NULL, m, n), CFAVRO_E_ARGUMENT);
     assert_int_equal(cfavro_validate(dec, NULL, 6), CFAVRO_E_ARGUMENT);
     assert_int_equal(cfavro_decoder_error(dec)->status, CFAVRO_E_ARGUMENT);
@@ -579,15 +595,18 @@ static void test_batch(void **state)
     assert_int_equal(res[0].status, CFAVRO_E_DATA_TRUNCATED);
     assert_int_equal(res[1].status, CFAVRO_E_FRAME_SHORT);
 
-    /* Output limit: the batch stops; the rest are reported, not attempted. */
+    /* Output limit: the batch stops; the rest are reported, not attempted,
+     * and the lines decoded before the limit are kept. */
     char lim[32];
     snprintf(lim, sizeof lim, "%zu", strlen(expected) - 20);
     assert_int_equal(cfavro_decoder_set(dec, "limit.output.bytes", lim, &err), CFAVRO_OK);
     memset(res, 0x5a, sizeof res);
     int rc = cfavro_decode_batch_json(dec, msgs, lens, 6, res, &nd, &nd_len, &failed);
     assert_int_equal(rc, CFAVRO_E_LIMIT_OUTPUT);
-    assert_null(nd);
-    assert_int_equal(nd_len, 0);
+    assert_non_null(nd);
+    assert_int_equal(nd_len, res[0].json_len + res[2].json_len + 2);
+    assert_int_equal(strlen(nd), nd_len);
+    assert_memory_equal(nd, expected, nd_len);
     assert_int_equal(res[0].status, CFAVRO_OK);
     assert_int_equal(res[1].status, CFAVRO_E_DATA_TRUNCATED);
     assert_int_equal(res[2].status, CFAVRO_OK);
