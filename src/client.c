@@ -3,7 +3,9 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "alloc_internal.h"
 #include "client_internal.h"
@@ -161,14 +163,22 @@ static int load_from_dir(cfavro_client *c, int32_t id, const cf_schema **out, cf
         return cf_error_set(err, CFAVRO_E_CONFIG, CFAVRO_NO_OFFSET,
                             "config schema.dir: path too long");
     }
-    FILE *f = fopen(path, "rb");
-    if (f == NULL) {
+    /* Non-blocking open, then a regular-file check: a FIFO or device in the
+     * directory must not block this thread (and every miss behind the
+     * lock). Close-on-exec: the library must not leak descriptors. */
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0) {
         if (errno == ENOENT) {
             return cf_error_set(err, CFAVRO_E_SCHEMA_NOT_FOUND, CFAVRO_NO_OFFSET,
                                 "schema id %d not found (no file %s)", (int)id, path);
         }
         return cf_error_set(err, CFAVRO_E_IO, CFAVRO_NO_OFFSET, "cannot open %s: %s", path,
                             strerror(errno));
+    }
+    FILE *f = fdopen(fd, "rb");
+    if (f == NULL) {
+        close(fd);
+        return cf_error_set(err, CFAVRO_E_NOMEM, CFAVRO_NO_OFFSET, "out of memory");
     }
     struct stat st;
     int rc = CFAVRO_OK;

@@ -262,7 +262,13 @@ int cfavro_decode_batch_json(cfavro_decoder *dec, const void *const *msgs, const
     int rc = CFAVRO_OK;
     for (size_t i = 0; i < count; i++) {
         size_t start = dec->out.len;
-        int mrc = decode_one(dec, msgs[i], lens[i], CF_WALK_JSON);
+        int mrc;
+        if (msgs[i] == NULL && lens[i] > 0) {
+            mrc = cf_error_set(&dec->err, CFAVRO_E_ARGUMENT, CFAVRO_NO_OFFSET,
+                               "cfavro_decode_batch_json: msgs[%zu] is NULL", i);
+        } else {
+            mrc = decode_one(dec, msgs[i], lens[i], CF_WALK_JSON);
+        }
         if (mrc == CFAVRO_OK) {
             mrc = cf_buf_putc(&dec->out, '\n');
             if (mrc != CFAVRO_OK) {

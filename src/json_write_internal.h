@@ -129,7 +129,9 @@ int cf_json_bytes(cf_buf *b, const uint8_t *s, size_t n, cf_bytes_mode mode);
 /* Append the decimal whose unscaled value is the big-endian two's-complement
  * integer s[0..n) (any n, including 0 = zero), with `scale` digits after the
  * point (scale may be 0), e.g. bytes 0x30 0x39 scale 2 -> 123.45, exact.
- * Quoted as a JSON string when `quoted`, else written as a JSON number. */
+ * Quoted as a JSON string when `quoted`, else written as a JSON number.
+ * Values of more than 1024 significant bytes (2467 digits; conversion is
+ * quadratic) return CFAVRO_E_LIMIT having written nothing. */
 int cf_json_decimal(cf_buf *b, const uint8_t *s, size_t n, int32_t scale, bool quoted);
 
 /* Time units. */

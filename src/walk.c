@@ -178,7 +178,8 @@ static void format_path(const cf_walk *w, const cf_schema *schema, char *dst, si
         const cf_path_seg *seg = &w->segs[i];
         switch ((cf_path_kind)seg->kind) {
         case CF_SEG_FIELD:
-            path_append(dst, cap, &k, "%s%s", k > 0 ? "." : "", seg->ptr);
+            /* No separator at the start, nor after the "..." of a cut path. */
+            path_append(dst, cap, &k, "%s%s", k > 0 && dst[k - 1] != '.' ? "." : "", seg->ptr);
             break;
         case CF_SEG_INDEX:
             path_append(dst, cap, &k, "[%llu]", (unsigned long long)seg->index);

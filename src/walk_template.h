@@ -94,11 +94,26 @@ static int CF_WALK_NAME(record)(cf_walk *w, const cf_node *n)
 #endif
     for (uint32_t i = 0; i < n->count; i++) {
         const cf_field *f = &n->fields[i];
+        const cf_node *type = &w->nodes[f->type];
+        /* A field whose type can take no input bytes (null, records of
+         * nulls) costs work that the input length does not bound: charge it
+         * to limit.items, like zero-byte array items, so a tiny message
+         * against a wide schema cannot demand unbounded work. */
+        if (CF_UNLIKELY(type->min_size == 0)) {
+            if (CF_UNLIKELY(w->zero_items_left == 0)) {
+                cf_walk_fail(w, CFAVRO_E_LIMIT_ITEMS, w->p,
+                             "more than limit.items (%llu) values that take no input bytes",
+                             (unsigned long long)w->opt->max_items);
+                cf_walk_push_seg(w, (cf_path_seg){CF_SEG_FIELD, f->name.len, f->name.ptr, 0});
+                return CFAVRO_E_LIMIT_ITEMS;
+            }
+            w->zero_items_left--;
+        }
         /* The key carries its punctuation ({"a": or ,"b":): one write. */
         EMIT_S(f->json_key.ptr, f->json_key.len);
         /* Fields are inlined here rather than called: most are primitives,
          * and a call per field would cost more than reading it. */
-        int rc = CF_WALK_NAME(value_body)(w, &w->nodes[f->type]);
+        int rc = CF_WALK_NAME(value_body)(w, type);
         if (CF_UNLIKELY(rc != CFAVRO_OK)) {
             cf_walk_push_seg(w, (cf_path_seg){CF_SEG_FIELD, f->name.len, f->name.ptr, 0});
             return rc;
@@ -146,6 +161,7 @@ static int CF_WALK_NAME(blocks)(cf_walk *w, const cf_node *n, bool is_map)
             }
             block_end = w->p + size;
         }
+        const uint8_t *items_start = w->p;
         /* A count costs no input, so bound it before looping: by the bytes
          * that remain, or, for items that may take no bytes, by the limit. */
         if (item_min > 0) {
@@ -177,8 +193,14 @@ static int CF_WALK_NAME(blocks)(cf_walk *w, const cf_node *n, bool is_map)
             if (is_map) {
                 const uint8_t *key = NULL;
                 size_t key_len = 0;
-                TRY(CF_WALK_NAME(read_span)(w, "map key", &key, &key_len));
-                TRY(CF_WALK_NAME(text)(w, key, key_len));
+                int krc = CF_WALK_NAME(read_span)(w, "map key", &key, &key_len);
+                if (krc == CFAVRO_OK) {
+                    krc = CF_WALK_NAME(text)(w, key, key_len);
+                }
+                if (CF_UNLIKELY(krc != CFAVRO_OK)) {
+                    cf_walk_push_seg(w, seg); /* a bad key: name the entry by position */
+                    return krc;
+                }
                 EMIT_C(':');
                 seg = (cf_path_seg){CF_SEG_KEY, (uint32_t)(key_len > UINT32_MAX ? UINT32_MAX
                                                                                  : key_len),
@@ -193,7 +215,8 @@ static int CF_WALK_NAME(blocks)(cf_walk *w, const cf_node *n, bool is_map)
         if (CF_UNLIKELY(block_end != NULL && w->p != block_end)) {
             return cf_walk_fail(w, CFAVRO_E_DATA_BLOCK_COUNT, at,
                                 "block byte size says %lld bytes but its items took %lld",
-                                (long long)(block_end - at), (long long)(w->p - at));
+                                (long long)(block_end - items_start),
+                                (long long)(w->p - items_start));
         }
     }
     EMIT_C(is_map ? '}' : ']');
@@ -291,7 +314,28 @@ static int CF_WALK_NAME(emit_real)(cf_walk *w, double v, bool is_float)
 static int CF_WALK_NAME(emit_binary)(cf_walk *w, const cf_node *n, const uint8_t *s, size_t len)
 {
     if (w->opt->logical && n->logical == CF_LT_DECIMAL) {
-        EMIT_TRY(cf_json_decimal(w->out, s, len, n->scale, w->opt->decimal_quoted));
+        int rc = cf_json_decimal(w->out, s, len, n->scale, w->opt->decimal_quoted);
+        /* A decimal too long to convert is written as its bytes instead. */
+        if (rc != CFAVRO_E_LIMIT) {
+            EMIT_TRY(rc);
+            return CFAVRO_OK;
+        }
+    }
+    if (w->opt->logical && n->logical == CF_LT_UUID && len == 16) {
+        /* uuid on fixed(16): the canonical 8-4-4-4-12 text. */
+        static const char hex[] = "0123456789abcdef";
+        char tmp[38];
+        size_t k = 0;
+        tmp[k++] = '"';
+        for (size_t i = 0; i < 16; i++) {
+            if (i == 4 || i == 6 || i == 8 || i == 10) {
+                tmp[k++] = '-';
+            }
+            tmp[k++] = hex[s[i] >> 4];
+            tmp[k++] = hex[s[i] & 15];
+        }
+        tmp[k++] = '"';
+        EMIT_S(tmp, k);
         return CFAVRO_OK;
     }
     if (w->opt->logical && n->logical == CF_LT_DURATION && len == 12) {
@@ -422,11 +466,11 @@ static CF_ALWAYS_INLINE int CF_WALK_NAME(value_body)(cf_walk *w, const cf_node *
         return CFAVRO_OK;
     }
     case CF_UNION: {
-        int64_t b;
-        TRY(cf_read_long(w, &b));
-        if (CF_UNLIKELY(b < 0 || (uint64_t)b >= n->count)) {
+        int32_t b; /* the spec encodes the branch index as an int */
+        TRY(cf_read_int(w, &b));
+        if (CF_UNLIKELY(b < 0 || (uint32_t)b >= n->count)) {
             return cf_walk_fail(w, CFAVRO_E_DATA_UNION_INDEX, at,
-                                "union branch index %lld out of range (%u branches)", (long long)b,
+                                "union branch index %d out of range (%u branches)", (int)b,
                                 n->count);
         }
         const cf_branch *br = &n->branches[b];

@@ -279,6 +279,17 @@ static void test_null_arguments(void **state)
                      CFAVRO_E_ARGUMENT);
     assert_int_equal(cfavro_decode_batch_json(dec, msgs, lens, 1, res, &json, NULL, &failed),
                      CFAVRO_E_ARGUMENT);
+    /* A NULL message inside a batch fails that message only. */
+    const void *with_null[2] = {m, NULL};
+    size_t with_null_lens[2] = {n, 5};
+    cfavro_batch_result two[2];
+    assert_int_equal(cfavro_decode_batch_json(dec, with_null, with_null_lens, 2, two, &json, &len,
+                                              &failed),
+                     CFAVRO_OK);
+    assert_int_equal(failed, 1);
+    assert_int_equal(two[0].status, CFAVRO_OK);
+    assert_int_equal(two[1].status, CFAVRO_E_ARGUMENT);
+    assert_int_equal(len, two[0].json_len + 1);
     assert_int_equal(cfavro_decoder_error(dec)->status, CFAVRO_E_ARGUMENT);
 
     assert_int_equal(cfavro_client_add_schema(NULL, 1, k_schema, strlen(k_schema), &err),
@@ -358,8 +369,8 @@ static void write_file(const char *name, const char *text)
 }
 
 static const char *const k_dir_entries[] = {"1.avsc", "2.avsc", "3.avsc", "4.avsc",
-                                            "5.avsc", "6.avsc", "7.avsc", "9.avsc",
-                                            "-3.avsc"};
+                                            "5.avsc", "6.avsc", "7.avsc", "8.avsc",
+                                            "9.avsc", "-3.avsc"};
 
 static int dir_setup(void **state)
 {
@@ -437,6 +448,13 @@ static void test_schema_dir(void **state)
     n = trade_msg(m, 5, "D", 2);
     assert_int_equal(cfavro_validate(dec, m, n), CFAVRO_E_SCHEMA_NOT_FOUND);
 
+    /* A FIFO must not block the lookup (nor every miss behind it). */
+    snprintf(path, sizeof path, "%s/8.avsc", g_dir);
+    assert_int_equal(mkfifo(path, 0600), 0);
+    n = trade_msg(m, 8, "D", 2);
+    assert_int_equal(cfavro_validate(dec, m, n), CFAVRO_E_IO);
+    assert_contains(e->message, "not a regular file");
+
     n = trade_msg(m, 6, "D", 2);
     assert_int_equal(cfavro_validate(dec, m, n), CFAVRO_E_SCHEMA_NOT_FOUND);
     assert_contains(e->message, "6.avsc");
@@ -479,8 +497,8 @@ static void test_schema_dir(void **state)
 
     /* Prefetch reports each failure class too. */
     assert_int_equal(cfavro_client_prefetch(c, 3, &err), CFAVRO_E_IO);
-    assert_int_equal(cfavro_client_prefetch(c, 8, &err), CFAVRO_E_SCHEMA_NOT_FOUND);
-    assert_true(err.schema_id == 8);
+    assert_int_equal(cfavro_client_prefetch(c, 10, &err), CFAVRO_E_SCHEMA_NOT_FOUND);
+    assert_true(err.schema_id == 10);
     cfavro_decoder_free(dec);
     cfavro_client_free(c);
 

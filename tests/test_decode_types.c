@@ -74,6 +74,20 @@ static void expect_json_bb(const char *schema, bb *b, const char *expected)
     bb_free(b);
 }
 
+/* uuid on fixed(16) (Avro 1.12): the canonical 8-4-4-4-12 text. */
+static void test_uuid_fixed(void **state)
+{
+    (void)state;
+    const char *schema = "{\"type\":\"fixed\",\"name\":\"U\",\"size\":16,\"logicalType\":\"uuid\"}";
+    uint8_t raw[16];
+    for (int i = 0; i < 16; i++) {
+        raw[i] = (uint8_t)(i * 17);
+    }
+    expect_json(schema, raw, 16, "\"00112233-4455-6677-8899-aabbccddeeff\"");
+    expect_json_opts(schema, OPTS("json.logical", "false", "json.bytes", "hex"), raw, 16,
+                     "\"00112233445566778899aabbccddeeff\"");
+}
+
 /* ---- primitives --------------------------------------------------------- */
 
 static void test_null(void **state)
@@ -733,6 +747,7 @@ int main(void)
         cmocka_unit_test(test_union_top_level_and_logical),
         cmocka_unit_test(test_decimal_bytes),
         cmocka_unit_test(test_decimal_fixed),
+        cmocka_unit_test(test_uuid_fixed),
         cmocka_unit_test(test_date_time),
         cmocka_unit_test(test_timestamps),
         cmocka_unit_test(test_duration),
