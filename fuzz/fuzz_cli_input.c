@@ -15,8 +15,9 @@
  *     exactly the same sequence of results, messages and error positions
  *     (the error texts may differ: only a memory reader knows the total
  *     size up front);
- *   - the messages equal those of an independent reference reading of the
- *     format as input.h documents it;
+ *   - the messages and null records (len32be length 0xFFFFFFFF) equal
+ *     those of an independent reference reading of the format as input.h
+ *     documents it;
  *   - memory: the reader uses the C allocator, so this target counts it by
  *     wrapping malloc/calloc/realloc/free at link time (-Wl,--wrap) and holds
  *     it to the bound of fuzz_common.h (64 * size + 1 MiB, which covers the
@@ -177,6 +178,11 @@ static void drain(cf_input *in, const uint8_t *stream, size_t len, cf_input_form
                 memcpy(x->msg, msg, mlen);
             }
             x->len = mlen;
+        } else if (r == CF_INPUT_NULL) {
+            FZ_ASSERT(fmt == CF_INPUT_LEN32BE, "null record in format %d", (int)fmt);
+            FZ_ASSERT(msg == NULL && mlen == 0, "CF_INPUT_NULL with a message");
+            FZ_ASSERT(err.offset == 0xABABABABABABABABULL && (uint8_t)err.message[0] == 0xAB,
+                      "CF_INPUT_NULL wrote to err");
         } else {
             FZ_ASSERT(r == CF_INPUT_ERROR, "cf_input_next returned %d", (int)r);
             FZ_ASSERT(msg == NULL, "CF_INPUT_ERROR left a message pointer");
@@ -302,8 +308,8 @@ static long decode_line(int fmt, const uint8_t *s, size_t n, uint8_t *dst)
     return loose_bits ? -2 : (long)k;
 }
 
-/* The OK messages a correct reader yields, in order, into `out` (results
- * only; errors are not recorded). Returns false when the input contains a
+/* The OK messages and null records a correct reader yields, in order, into
+ * `out` (errors are not recorded). Returns false when the input contains a
  * case input.h leaves open (then the comparison is skipped). */
 static bool reference(int fmt, const uint8_t *s, size_t len, size_t max, run *out)
 {
@@ -324,6 +330,12 @@ static bool reference(int fmt, const uint8_t *s, size_t len, size_t max, run *ou
         while (len - pos >= 4) {
             uint64_t n = (uint64_t)s[pos] << 24 | (uint64_t)s[pos + 1] << 16 |
                          (uint64_t)s[pos + 2] << 8 | s[pos + 3];
+            if (n == 0xFFFFFFFFu) {
+                /* -1: a null value, no bytes follow, never over the maximum. */
+                run_push(out)->result = CF_INPUT_NULL;
+                pos += 4;
+                continue;
+            }
             if (n > len - pos - 4) {
                 break; /* truncated record: the stream ends */
             }
@@ -377,12 +389,16 @@ static void same_messages(const run *got, const run *want, int fmt)
     size_t k = 0;
     for (size_t i = 0; i < got->n; i++) {
         const rec *x = &got->recs[i];
-        if (x->result != CF_INPUT_OK) {
+        if (x->result != CF_INPUT_OK && x->result != CF_INPUT_NULL) {
             continue;
         }
         FZ_ASSERT(k < want->n, "format %d: reader yields more messages than the reference (%zu)",
                   fmt, want->n);
         const rec *y = &want->recs[k++];
+        FZ_ASSERT(x->result == y->result, "format %d: message %zu is %s, the reference reading "
+                                          "says %s",
+                  fmt, k - 1, x->result == CF_INPUT_NULL ? "a null record" : "a message",
+                  y->result == CF_INPUT_NULL ? "a null record" : "a message");
         FZ_ASSERT(x->len == y->len && (x->len == 0 || memcmp(x->msg, y->msg, x->len) == 0),
                   "format %d: message %zu is %zu bytes, the reference reading %zu bytes "
                   "(or the bytes differ)",

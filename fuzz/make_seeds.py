@@ -539,7 +539,11 @@ def cli_seeds():
     s = [
         ("raw-one", 0, msg), ("raw-empty", 0, b""),
         ("len32-two", 1, lp(msg) + lp(b"")), ("len32-truncated", 1, lp(msg)[:-1]),
-        ("len32-short-prefix", 1, b"\x00\x00"), ("len32-huge", 1, b"\xff\xff\xff\xff" + msg),
+        ("len32-short-prefix", 1, b"\x00\x00"), ("len32-huge", 1, b"\xff\xff\xff\xfe" + msg),
+        # Length 0xFFFFFFFF: a null value (kcat's %R for a tombstone), in the
+        # middle, twice in a row and at the end.
+        ("len32-tombstone", 1, lp(msg) + b"\xff\xff\xff\xff" + lp(msg) + b"\xff" * 8
+         + lp(b"") + b"\xff\xff\xff\xff"),
         ("len32-over-max", 1, lp(b"x" * 100) + lp(msg)),
         ("hex-lines", 2, msg.hex().encode() + b"\n" + msg.hex().upper().encode() + b"\r\n\n"),
         ("hex-odd", 2, b"abc\n00\n"), ("hex-bad-char", 2, b"0g\n  0102  \n"),

@@ -3,7 +3,7 @@
 # build directory and run each for a bounded time. Any crash, sanitizer
 # report, timeout, out-of-memory or leak makes the script exit non-zero.
 #
-#   bash fuzz/run_fuzzers.sh                       # CI: 40 s per target
+#   bash fuzz/run_fuzzers.sh                       # 40 s per target (CI passes --seconds 30)
 #   bash fuzz/run_fuzzers.sh --seconds 3600 fuzz_decode   # longer, locally
 #
 # Options:

@@ -11,6 +11,7 @@ binary under a wrapper.
 """
 import base64
 import os
+import re
 import select
 import shlex
 import struct
@@ -344,10 +345,11 @@ class Failures(CliTest):
         self.assertEqual(run.err_lines, [
             "cfavro: message 1: input error at byte %d: record length %d is over the maximum "
             "message size of %d bytes" % (len(TRADES[0]) + 4, len(big), len(big) - 1)])
-        # A 4 GiB length claim is an input error, not an allocation.
-        run = self.decode("--format", "len32be", stdin=b"\xff\xff\xff\xffabc")
+        # A 4 GiB length claim is an input error, not an allocation
+        # (0xFFFFFFFE: 0xFFFFFFFF is a null value, see Tombstones).
+        run = self.decode("--format", "len32be", stdin=b"\xff\xff\xff\xfeabc")
         self.assertEqual(run.code, 1)
-        self.assertRegex(run.err, r"record length 4294967295 is over the maximum message "
+        self.assertRegex(run.err, r"record length 4294967294 is over the maximum message "
                                   r"size of 67108864 bytes")
         run = self.decode("--format", "len32be", "--max-message-bytes=1k", stdin=data)
         self.assertOk(run, [TRADES_JSON[0], TRADES_JSON[2], TRADES_JSON[1]])
@@ -357,6 +359,83 @@ class Failures(CliTest):
         self.assertEqual(run.code, 1)
         self.assertEqual(len(run.err_lines), 1)
         self.assertIn("try --format len32be", run.err)
+
+    def test_raw_hex_and_base64_hints(self):
+        hex_text = "".join(m.hex() + "\r\n" for m in TRADES[:2]).encode()
+        b64_text = "".join(base64.b64encode(m).decode() + "\n" for m in TRADES[:2]).encode()
+        for data, fmt in ((hex_text, "hex"), (hex_text.upper(), "hex"), (b64_text, "base64"),
+                          (b"  " + base64.b64encode(TRADES[3]) + b"\n", "base64")):
+            with self.subTest(fmt=fmt, data=data[:12]):
+                path = self.write("dump." + fmt, data)
+                run = self.decode(path)
+                self.assertEqual(run.code, 1)
+                self.assertEqual(run.out, "")
+                self.assertEqual(len(run.err_lines), 1, run.err)
+                self.assertRegex(run.err_lines[0],
+                                 r"^cfavro: message 0: error 202 \(.* \(hint: the input looks "
+                                 r"like %s text; try --format %s\)$" % (fmt, fmt))
+                # The hint is right: with the format, the same file decodes.
+                n = 1 if data.startswith(b" ") else 2
+                self.assertOk(self.decode("--format", fmt, path),
+                              TRADES_JSON[3:4] if n == 1 else TRADES_JSON[:2])
+
+    def test_no_hint_for_other_text(self):
+        # Too short to be a message, other characters, or a non-raw format:
+        # no guess.
+        for args, data in (((), b"00ff\n"), ((), b"abcdef\n"), ((), b"hello world\n"),
+                           ((), b"helloworld\n"), ((), b'{"a": 1}'), ((), b"0000000000-\n"),
+                           ((), b"00000 00000\n"), ((), b"000000000\n0\n"),
+                           (("--format", "len32be"), b"\x00\x00\x00\x0600000a")):
+            with self.subTest(data=data):
+                run = self.decode(*args, stdin=data)
+                self.assertEqual(run.code, 1)
+                self.assertEqual(len(run.err_lines), 1, run.err)
+                self.assertNotIn("hint", run.err)
+
+
+class Tombstones(CliTest):
+    """len32be length 0xFFFFFFFF: a null value, as kcat -f '%R%s' writes it."""
+    NULL = b"\xff\xff\xff\xff"
+
+    def test_tombstone_between_good_records(self):
+        data = len32be(TRADES[:1]) + self.NULL + len32be(TRADES[1:2])
+        run = self.decode("--format", "len32be", stdin=data)
+        self.assertEqual(run.code, 0)
+        self.assertEqual(run.out, TRADES_JSON[0] + "\n" + TRADES_JSON[1] + "\n")
+        self.assertEqual(run.err_lines, ["cfavro: message 1: null value (tombstone), skipped"])
+
+    def test_tombstones_do_not_hide_failures_or_shift_indexes(self):
+        # First, last and twice in a row; a failure after them keeps its
+        # index and the exit status 1.
+        bad, _ = bad_trade()
+        data = (self.NULL + len32be(TRADES[:1]) + self.NULL + self.NULL + len32be([bad])
+                + len32be(TRADES[2:3]) + self.NULL)
+        run = self.decode("--format", "len32be", "--max-message-bytes", "16", stdin=data)
+        # Every real record is over 16 bytes; null records are not.
+        self.assertEqual(run.code, 1)
+        self.assertEqual(run.out, "")
+        self.assertEqual([re.match(r"cfavro: message (\d+): (null value|input error)",
+                                   line).groups() for line in run.err_lines],
+                         [("0", "null value"), ("1", "input error"), ("2", "null value"),
+                          ("3", "null value"), ("4", "input error"), ("5", "input error"),
+                          ("6", "null value")])
+        run = self.decode("--format", "len32be", stdin=data)
+        self.assertEqual(run.code, 1)
+        self.assertEqual(run.lines, [TRADES_JSON[0], TRADES_JSON[2]])
+        self.assertEqual(run.err_lines[:4], [
+            "cfavro: message 0: null value (tombstone), skipped",
+            "cfavro: message 2: null value (tombstone), skipped",
+            "cfavro: message 3: null value (tombstone), skipped",
+            run.err_lines[3]])
+        self.assertRegex(run.err_lines[3], r"^cfavro: message 4: error 603 ")
+        self.assertEqual(run.err_lines[4:],
+                         ["cfavro: message 6: null value (tombstone), skipped"])
+
+    def test_only_tombstones(self):
+        run = self.decode("--format", "len32be", stdin=self.NULL * 3)
+        self.assertEqual(run.code, 0)
+        self.assertEqual(run.out, "")
+        self.assertEqual(len(run.err_lines), 3)
 
 
 class Usage(CliTest):
@@ -414,7 +493,8 @@ class Usage(CliTest):
                          "kcat -C -f '%R%s'", "--union", "--bytes", "--time", "--decimal",
                          "--nonfinite", "--invalid-utf8", "--no-logical", "--allow-trailing",
                          "--set KEY=VALUE", "--max-message-bytes", "default: raw",
-                         "Exit status", "message INDEX: error STATUS"):
+                         "Exit status", "message INDEX: error STATUS", "0xFFFFFFFF",
+                         "tombstone", "message INDEX: null value (tombstone), skipped"):
                 self.assertIn(word, run.out)
 
     def test_version(self):

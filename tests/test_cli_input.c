@@ -83,6 +83,11 @@ static size_t collect(enum source src, cf_input_format fmt, const void *buf, siz
             assert_null(msg);
             assert_int_equal(mlen, 0);
         }
+        if (e->kind == CF_INPUT_NULL) {
+            /* Not an error: err is left as it was. */
+            assert_int_equal(err.offset, 0);
+            assert_string_equal(err.message, "");
+        }
         if (e->kind == CF_INPUT_ERROR) {
             e->offset = err.offset;
             e->line = err.line;
@@ -105,7 +110,7 @@ static size_t collect(enum source src, cf_input_format fmt, const void *buf, siz
 }
 
 /* Expected results, written compactly: OK(bytes), ERR(offset, line, text
- * the message must contain), END. */
+ * the message must contain), NUL (a null record), END. */
 typedef struct expect {
     cf_input_result kind;
     const char *data; /* OK: message bytes */
@@ -118,6 +123,7 @@ typedef struct expect {
 #define OK(s) {CF_INPUT_OK, s, sizeof(s) - 1, 0, 0, NULL}
 #define ERR(off, ln, text) {CF_INPUT_ERROR, NULL, 0, off, ln, text}
 #define END {CF_INPUT_END, NULL, 0, 0, 0, NULL}
+#define NUL {CF_INPUT_NULL, NULL, 0, 0, 0, NULL}
 
 static void check_source(enum source src, cf_input_format fmt, const void *buf, size_t len,
                          size_t max, const expect *want, size_t nwant)
@@ -272,9 +278,70 @@ static void test_len32be_over_max_is_skipped(void **state)
           OK("ok"), END);
     /* Exactly the maximum is accepted. */
     CHECK(CF_INPUT_LEN32BE, "\x00\x00\x00\x03" "abc", 3, OK("abc"), END);
-    /* A length claiming 4 GiB with 3 bytes behind it: one error, then end. */
-    CHECK(CF_INPUT_LEN32BE, "\xff\xff\xff\xff" "abc", 0,
-          ERR(0, 0, "record length 4294967295 is over the maximum"), END);
+    /* A length claiming 4 GiB with 3 bytes behind it: one error, then end.
+     * (0xFFFFFFFE: the largest length; 0xFFFFFFFF is a null record.) */
+    CHECK(CF_INPUT_LEN32BE, "\xff\xff\xff\xfe" "abc", 0,
+          ERR(0, 0, "record length 4294967294 is over the maximum"), END);
+}
+
+/* Length 0xFFFFFFFF is a null value (kcat's %R for a Kafka tombstone): no
+ * bytes follow and the records after it read normally. */
+static void test_len32be_null_records(void **state)
+{
+    (void)state;
+    /* In the middle and at the end, each followed by good records. */
+    CHECK(CF_INPUT_LEN32BE,
+          "\x00\x00\x00\x02" "ok"
+          "\xff\xff\xff\xff"
+          "\x00\x00\x00\x01" "!"
+          "\xff\xff\xff\xff",
+          0, OK("ok"), NUL, OK("!"), NUL, END);
+    /* First, twice in a row, then an empty record and a good one. */
+    CHECK(CF_INPUT_LEN32BE,
+          "\xff\xff\xff\xff\xff\xff\xff\xff"
+          "\x00\x00\x00\x00"
+          "\x00\x00\x00\x03" "abc",
+          0, NUL, NUL, OK(""), OK("abc"), END);
+    /* Not subject to the maximum (it has no bytes). */
+    CHECK(CF_INPUT_LEN32BE, "\xff\xff\xff\xff" "\x00\x00\x00\x01" "x", 1, NUL, OK("x"),
+          END);
+    /* Only the whole prefix counts: a stream cut inside it is truncated. */
+    CHECK(CF_INPUT_LEN32BE, "\xff\xff\xff\xff" "\xff\xff\xff", 0, NUL,
+          ERR(4, 0, "truncated length prefix: input ends 3 bytes into"), END);
+    /* After a null record the next one starts right behind its 4 bytes. */
+    CHECK(CF_INPUT_LEN32BE, "\xff\xff\xff\xff" "\x00\x00\x00\x09" "ab", 0, NUL,
+          ERR(4, 0, "length prefix says 9 bytes but only 2 remain"), END);
+    /* Other formats have no null records: raw is one message. */
+    CHECK(CF_INPUT_RAW, "\xff\xff\xff\xff", 0, OK("\xff\xff\xff\xff"), END);
+}
+
+/* A null record consumes exactly its 4 bytes, on both kinds of reader. */
+static void test_len32be_null_position(void **state)
+{
+    (void)state;
+    static const uint8_t buf[] = {0xff, 0xff, 0xff, 0xff, 0, 0, 0, 1, 'z'};
+    FILE *f = fmemopen((void *)buf, sizeof buf, "r");
+    assert_non_null(f);
+    cf_input *ins[2] = {cf_input_open_mem(buf, sizeof buf, CF_INPUT_LEN32BE, 0),
+                        cf_input_open_file(f, CF_INPUT_LEN32BE, 0)};
+    for (int i = 0; i < 2; i++) {
+        cf_input *in = ins[i];
+        assert_non_null(in);
+        const uint8_t *m = buf;
+        size_t len = 7;
+        assert_int_equal(cf_input_next(in, &m, &len, NULL), CF_INPUT_NULL);
+        assert_null(m);
+        assert_int_equal(len, 0);
+        assert_int_equal(cf_input_position(in), 4);
+        assert_int_equal(cf_input_capacity(in), 0);
+        assert_int_equal(cf_input_next(in, &m, &len, NULL), CF_INPUT_OK);
+        assert_int_equal(len, 1);
+        assert_int_equal(m[0], 'z');
+        assert_int_equal(cf_input_position(in), sizeof buf);
+        assert_int_equal(cf_input_next(in, &m, &len, NULL), CF_INPUT_END);
+        cf_input_free(in);
+    }
+    fclose(f);
 }
 
 /* A length prefix alone never buys memory: a 1 MiB claim followed by 100
@@ -534,6 +601,8 @@ int main(void)
         cmocka_unit_test(test_len32be_truncated_prefix),
         cmocka_unit_test(test_len32be_length_beyond_input),
         cmocka_unit_test(test_len32be_over_max_is_skipped),
+        cmocka_unit_test(test_len32be_null_records),
+        cmocka_unit_test(test_len32be_null_position),
         cmocka_unit_test(test_len32be_allocation_follows_input),
         cmocka_unit_test(test_mem_is_zero_copy),
         cmocka_unit_test(test_hex_lines),

@@ -30,19 +30,26 @@ void cf_cmd_decode_help(FILE *out)
         "                        one Kafka record)\n"
         "      len32be           a stream of records, each a 4-byte big-endian length\n"
         "                        followed by that many bytes; this is what\n"
-        "                        kcat -C -f '%R%s' writes\n"
+        "                        kcat -C -f '%R%s' writes. The length 0xFFFFFFFF\n"
+        "                        (-1) marks a null value (a Kafka tombstone): it is\n"
+        "                        skipped with a note on standard error and does\n"
+        "                        not change the exit status\n"
         "      hex               one message per line in hex digits\n"
         "      base64            one message per line in standard base64 (with padding)\n"
         "                        For hex and base64, blank lines and whitespace around\n"
         "                        a line (CRLF included) are ignored.\n"
         "                        raw is the default so that a saved message decodes\n"
         "                        as it is; a stream needs --format (when a raw input\n"
-        "                        looks like a len32be stream, the error says so).\n"
+        "                        that fails looks like a len32be stream, hex or\n"
+        "                        base64 text, the error says so).\n"
         "  --max-message-bytes N largest message accepted, 1 byte to 4G; K, M and G\n"
         "                        suffixes multiply by 1024 (default 64M). A len32be\n"
         "                        length above it is an input error; its record is\n"
         "                        skipped unread.\n"
-        "\n"
+        "\n",
+        out);
+    /* In parts: ISO C guarantees string literals of 4095 characters only. */
+    fputs(
         "Output (the library's json.* and decode.* settings):\n"
         "  --union avro|plain    unions as {\"type\": value} (Avro JSON, default) or\n"
         "                        as the plain value\n"
@@ -64,7 +71,9 @@ void cf_cmd_decode_help(FILE *out)
         "  --set KEY=VALUE       any client or decoder setting, e.g.\n"
         "                        --set limit.depth=64 (repeatable)\n"
         "  -h, --help            show this help\n"
-        "\n"
+        "\n",
+        out);
+    fputs(
         "Errors:\n"
         "  A message that fails to decode prints one line on standard error and\n"
         "  decoding continues with the next message:\n"
@@ -76,10 +85,13 @@ void cf_cmd_decode_help(FILE *out)
         "  base64 line, record over the maximum) prints\n"
         "    cfavro: message INDEX: input error at byte POS[, line LINE]: TEXT\n"
         "  where POS is the position in the input. A truncated final len32be record\n"
-        "  ends the input.\n"
+        "  ends the input. A len32be null value (tombstone) is not a failure; it\n"
+        "  prints\n"
+        "    cfavro: message INDEX: null value (tombstone), skipped\n"
+        "  and nothing on standard output (INDEX counts it like any record).\n"
         "\n"
         "Exit status:\n"
-        "  0  every message decoded\n"
+        "  0  every message decoded (null values skipped)\n"
         "  1  at least one message failed (or output could not be written)\n"
         "  2  usage error: unknown option, bad value, missing --schema-dir, schema\n"
         "     directory not a directory, unreadable input file\n"
@@ -336,7 +348,69 @@ static bool looks_like_len32be(const uint8_t *m, size_t len)
            (m[4] == CFAVRO_MAGIC_V0 || m[4] == CFAVRO_MAGIC_V1);
 }
 
-static void report_decode(uint64_t index, const cfavro_error *e, bool hint)
+/* The input is lines of characters of `in_set`, each line a multiple of
+ * `unit` characters long, with white space only around lines (as the hex and
+ * base64 formats read them), and at least `min` such characters in all. */
+static bool only_text_of(const uint8_t *m, size_t len, bool (*in_set)(uint8_t), size_t unit,
+                         size_t min)
+{
+    size_t count = 0;
+    size_t line = 0;     /* characters of `in_set` on this line */
+    bool after = false;  /* white space after this line's content */
+    for (size_t i = 0; i <= len; i++) {
+        uint8_t c = i < len ? m[i] : '\n';
+        if (c == '\n') {
+            if (line % unit != 0) {
+                return false;
+            }
+            line = 0;
+            after = false;
+        } else if (c == '\r' || c == ' ' || c == '\t') {
+            after = line > 0;
+        } else if (in_set(c) && !after) {
+            line++;
+            count++;
+        } else {
+            return false;
+        }
+    }
+    return count >= min;
+}
+
+static bool is_hex_digit(uint8_t c)
+{
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+static bool is_base64_char(uint8_t c)
+{
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+           c == '+' || c == '/' || c == '=';
+}
+
+/* What a raw input that failed to decode probably is, as a hint for the
+ * error line, or NULL. A stream or a text dump read as one message fails
+ * with an error about its first bytes (a schema id made of length bytes,
+ * "plain text"), which does not tell the user that --format is missing.
+ * The minimum lengths are those of the smallest framed message (5 bytes:
+ * 10 hex digits, 8 base64 characters) and lines must have whole hex pairs or
+ * base64 groups, so short stray text and plain words get no hint. Hex is
+ * tested first: hex digits are also base64 characters. */
+static const char *raw_hint(const uint8_t *m, size_t len)
+{
+    if (looks_like_len32be(m, len)) {
+        return "the input looks like a length-prefixed stream; try --format len32be";
+    }
+    if (only_text_of(m, len, is_hex_digit, 2, 2 * CFAVRO_HEADER_V0_SIZE)) {
+        return "the input looks like hex text; try --format hex";
+    }
+    if (only_text_of(m, len, is_base64_char, 4, 8)) {
+        return "the input looks like base64 text; try --format base64";
+    }
+    return NULL;
+}
+
+static void report_decode(uint64_t index, const cfavro_error *e, const char *hint)
 {
     fflush(stdout); /* keep stdout and stderr in order when they share a file */
     fprintf(stderr, "cfavro: message %llu: error %d (%s)", (unsigned long long)index, e->status,
@@ -350,9 +424,8 @@ static void report_decode(uint64_t index, const cfavro_error *e, bool hint)
     }
     fputs(": ", stderr);
     put_clean(stderr, e->message);
-    if (hint) {
-        fputs(" (hint: the input looks like a length-prefixed stream; try --format len32be)",
-              stderr);
+    if (hint != NULL) {
+        fprintf(stderr, " (hint: %s)", hint);
     }
     putc('\n', stderr);
 }
@@ -394,11 +467,19 @@ static int run(cfavro_decoder *dec, cf_input *in, cf_input_format format)
             failed++;
             continue;
         }
+        if (r == CF_INPUT_NULL) {
+            /* Tombstones are normal on compacted topics: say so, but they
+             * are not failures and print no JSON line (there is no value). */
+            fflush(stdout);
+            fprintf(stderr, "cfavro: message %llu: null value (tombstone), skipped\n",
+                    (unsigned long long)index);
+            continue;
+        }
         const char *json;
         size_t json_len;
         if (cfavro_decode_json(dec, msg, len, &json, &json_len) != CFAVRO_OK) {
             report_decode(index, cfavro_decoder_error(dec),
-                          format == CF_INPUT_RAW && looks_like_len32be(msg, len));
+                          format == CF_INPUT_RAW ? raw_hint(msg, len) : NULL);
             failed++;
             continue;
         }

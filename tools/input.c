@@ -321,6 +321,9 @@ static cf_input_result next_raw(cf_input *in, const uint8_t **msg, size_t *len,
 
 /* ---- len32be ------------------------------------------------------------ */
 
+/* The length prefix of a null record (-1 as int32). */
+#define CF_LEN32BE_NULL UINT32_C(0xFFFFFFFF)
+
 static cf_input_result next_len32be(cf_input *in, const uint8_t **msg, size_t *len,
                                     cf_input_error *err)
 {
@@ -342,6 +345,12 @@ static cf_input_result next_len32be(cf_input *in, const uint8_t **msg, size_t *l
     }
     uint32_t n = (uint32_t)hdr[0] << 24 | (uint32_t)hdr[1] << 16 | (uint32_t)hdr[2] << 8 |
                  (uint32_t)hdr[3];
+    if (n == CF_LEN32BE_NULL) {
+        /* A null value (tombstone): kcat's %R writes the length as -1 and
+         * no bytes. Read as a length it would swallow 4 GiB of later
+         * records, so it is checked before the size limit. */
+        return CF_INPUT_NULL;
+    }
     if (n > in->max) {
         /* The prefix still marks where the next record starts, so skip the
          * body unread and keep going; a stream that ends inside it just ends

@@ -9,7 +9,12 @@
  *            message, so the decoder reports it rather than silently
  *            producing nothing).
  *   len32be  a stream of records: 4-byte big-endian length, then that many
- *            message bytes (what `kcat -C -f '%R%s'` writes).
+ *            message bytes (what `kcat -C -f '%R%s'` writes). The length
+ *            0xFFFFFFFF (-1 as a signed 32-bit number) is not a length: it
+ *            marks a record with a null value and no bytes follow it (kcat
+ *            writes it for a Kafka tombstone, the delete marker of compacted
+ *            topics). The reader returns CF_INPUT_NULL for it, whatever
+ *            max_message is.
  *   hex      one message per line as hex digits (either case).
  *   base64   one message per line, standard alphabet (RFC 4648 section 4),
  *            padding required.
@@ -44,7 +49,10 @@ typedef enum cf_input_format {
 typedef enum cf_input_result {
     CF_INPUT_OK = 0,    /* *msg / *len hold the next message */
     CF_INPUT_END = 1,   /* no more messages (and every later call says so too) */
-    CF_INPUT_ERROR = 2  /* this record is bad; err says why; call again for the next */
+    CF_INPUT_ERROR = 2, /* this record is bad; err says why; call again for the next */
+    CF_INPUT_NULL = 3   /* len32be only: a record with a null value (length 0xFFFFFFFF,
+                           a Kafka tombstone); there is no message (*msg NULL, *len 0)
+                           and err is left alone; call again for the next */
 } cf_input_result;
 
 /* Default for max_message: 64 MiB. */
@@ -92,7 +100,7 @@ int cf_input_set_read_size(cf_input *in, size_t size);
 
 /* The next message. On CF_INPUT_OK, *msg / *len are borrowed and valid until
  * the next call on `in`. On CF_INPUT_ERROR, *err (may be NULL) is filled and
- * *msg is NULL. */
+ * *msg is NULL. On CF_INPUT_NULL and CF_INPUT_END, *msg is NULL and *len 0. */
 cf_input_result cf_input_next(cf_input *in, const uint8_t **msg, size_t *len,
                               cf_input_error *err);
 
