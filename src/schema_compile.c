@@ -823,6 +823,16 @@ static int finish(cf_ctx *c, const char *json, size_t len, uint32_t root, cf_sch
         return nomem(c);
     }
     memcpy(nodes, c->nodes, (size_t)c->count * sizeof *nodes);
+    /* Now that every min_size is known, count each record's fields that can
+     * take no input bytes: the walker charges them to limit.items once per
+     * record instead of testing every field. */
+    for (uint32_t i = 0; i < c->count; i++) {
+        if (nodes[i].kind == CF_RECORD) {
+            for (uint32_t f = 0; f < nodes[i].count; f++) {
+                nodes[i].zero_fields += nodes[nodes[i].fields[f].type].min_size == 0;
+            }
+        }
+    }
     s->nodes = nodes;
     s->node_count = c->count;
     s->root = root;

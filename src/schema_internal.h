@@ -96,6 +96,7 @@ typedef struct cf_node {
     cf_branch *branches; /* CF_UNION: count entries */
     cf_str *symbols;   /* CF_ENUM: count entries, each pre-escaped with quotes: "BUY" */
     cf_str *symbol_names; /* CF_ENUM: count entries, raw symbol text: BUY */
+    uint32_t zero_fields; /* CF_RECORD: fields whose type has min_size 0 */
 } cf_node;
 
 #define CF_NODE_NULLABLE 0x0001u /* CF_UNION that has a null branch */

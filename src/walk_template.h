@@ -86,6 +86,18 @@ static inline int CF_WALK_NAME(text)(cf_walk *w, const uint8_t *s, size_t n)
 
 static int CF_WALK_NAME(record)(cf_walk *w, const cf_node *n)
 {
+    /* Fields whose type can take no input bytes (null, records of nulls)
+     * cost work the input length does not bound: charge them to
+     * limit.items, like zero-byte array items, so a tiny message against a
+     * wide schema cannot demand unbounded work. */
+    if (CF_UNLIKELY(n->zero_fields > 0)) {
+        if (CF_UNLIKELY(w->zero_items_left < n->zero_fields)) {
+            return cf_walk_fail(w, CFAVRO_E_LIMIT_ITEMS, w->p,
+                                "more than limit.items (%llu) values that take no input bytes",
+                                (unsigned long long)w->opt->max_items);
+        }
+        w->zero_items_left -= n->zero_fields;
+    }
 #if CF_WALK_EMIT
     if (CF_UNLIKELY(n->count == 0)) {
         EMIT_S("{}", 2);
@@ -95,20 +107,6 @@ static int CF_WALK_NAME(record)(cf_walk *w, const cf_node *n)
     for (uint32_t i = 0; i < n->count; i++) {
         const cf_field *f = &n->fields[i];
         const cf_node *type = &w->nodes[f->type];
-        /* A field whose type can take no input bytes (null, records of
-         * nulls) costs work that the input length does not bound: charge it
-         * to limit.items, like zero-byte array items, so a tiny message
-         * against a wide schema cannot demand unbounded work. */
-        if (CF_UNLIKELY(type->min_size == 0)) {
-            if (CF_UNLIKELY(w->zero_items_left == 0)) {
-                cf_walk_fail(w, CFAVRO_E_LIMIT_ITEMS, w->p,
-                             "more than limit.items (%llu) values that take no input bytes",
-                             (unsigned long long)w->opt->max_items);
-                cf_walk_push_seg(w, (cf_path_seg){CF_SEG_FIELD, f->name.len, f->name.ptr, 0});
-                return CFAVRO_E_LIMIT_ITEMS;
-            }
-            w->zero_items_left--;
-        }
         /* The key carries its punctuation ({"a": or ,"b":): one write. */
         EMIT_S(f->json_key.ptr, f->json_key.len);
         /* Fields are inlined here rather than called: most are primitives,
