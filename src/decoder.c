@@ -103,8 +103,7 @@ static int decode_one(cfavro_decoder *dec, const void *msg, size_t len, cf_walk_
     const uint8_t *p = msg;
     if (len >= CFAVRO_HEADER_V0_SIZE && p[0] == CFAVRO_MAGIC_V0) {
         /* The common case, without the general parser's bookkeeping. */
-        int32_t id = (int32_t)(((uint32_t)p[1] << 24) | ((uint32_t)p[2] << 16) |
-                               ((uint32_t)p[3] << 8) | (uint32_t)p[4]);
+        int32_t id = cf_frame_read_id(p + 1);
         const cf_schema *schema;
         int rc = lookup(dec, id, &schema);
         if (rc == CFAVRO_OK) {
@@ -208,8 +207,7 @@ static void hint_unstripped_header(cfavro_error *err, const uint8_t *p, size_t l
     if (len < CFAVRO_HEADER_V0_SIZE || p[0] != CFAVRO_MAGIC_V0) {
         return;
     }
-    int32_t id = (int32_t)(((uint32_t)p[1] << 24) | ((uint32_t)p[2] << 16) |
-                           ((uint32_t)p[3] << 8) | (uint32_t)p[4]);
+    int32_t id = cf_frame_read_id(p + 1);
     cf_error_append(err,
                     "; the payload starts with 0x00 and schema id %d: it looks like a "
                     "Confluent-framed message whose 5-byte header was not stripped",

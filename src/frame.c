@@ -60,12 +60,6 @@ static int magic_error(const uint8_t *p, size_t len, cfavro_error *err)
                         p[0], shown);
 }
 
-static int32_t read_be32(const uint8_t *p)
-{
-    return (int32_t)(((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) |
-                     ((uint32_t)p[2] << 8) | (uint32_t)p[3]);
-}
-
 /* Parse the header that starts `p`; `header_only` means p[0..len) must be
  * exactly one header (header mode), otherwise it is followed by the payload. */
 static int parse_prefix(const uint8_t *p, size_t len, bool header_only, cfavro_frame *out,
@@ -100,7 +94,7 @@ static int parse_prefix(const uint8_t *p, size_t len, bool header_only, cfavro_f
     memset(out, 0, sizeof *out);
     if (p[0] == CFAVRO_MAGIC_V0) {
         out->kind = CFAVRO_FRAME_V0;
-        out->schema_id = read_be32(p + 1);
+        out->schema_id = cf_frame_read_id(p + 1);
     } else {
         out->kind = CFAVRO_FRAME_V1;
         memcpy(out->guid, p + 1, CFAVRO_GUID_SIZE);

@@ -10,4 +10,11 @@
  * Shared by framing errors and the hint for unstripped headers. */
 size_t cf_frame_describe(const uint8_t *p, size_t len, char *dst, size_t cap);
 
+/* The schema id of a V0 frame: 4 bytes big-endian at p. */
+static inline int32_t cf_frame_read_id(const uint8_t *p)
+{
+    return (int32_t)(((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) |
+                     (uint32_t)p[3]);
+}
+
 #endif
