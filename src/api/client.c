@@ -1,16 +1,12 @@
 /* cfavro_client: settings, the offline schema sources (in-memory and
  * directory) and the compiled-schema table every decoder reads. */
-#include <errno.h>
-#include <stdio.h>
 #include <string.h>
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "alloc_internal.h"
 #include "client_internal.h"
 #include "config_internal.h"
 #include "error_internal.h"
+#include "source_internal.h"
 
 int cf_client_setting(cfavro_client *client, const char *key, const char *value,
                       cfavro_error *err)
@@ -62,13 +58,13 @@ cfavro_client *cfavro_client_new(const cfavro_config *cfg, cfavro_error *err)
     }
     cf_options_default(&c->defaults);
     cf_schema_limits_default(&c->limits);
-    if (cf_table_init(&c->table) != CFAVRO_OK) {
+    if (cf_cache_init(&c->table) != CFAVRO_OK) {
         cf_free(c);
         cf_error_set(err, CFAVRO_E_NOMEM, CFAVRO_NO_OFFSET, "out of memory");
         return NULL;
     }
     if (pthread_mutex_init(&c->write_lock, NULL) != 0) {
-        cf_table_free(&c->table);
+        cf_cache_free(&c->table);
         cf_free(c);
         cf_error_set(err, CFAVRO_E_NOMEM, CFAVRO_NO_OFFSET, "cannot create a mutex");
         return NULL;
@@ -98,7 +94,7 @@ void cfavro_client_free(cfavro_client *client)
     if (client == NULL) {
         return;
     }
-    cf_table_free(&client->table);
+    cf_cache_free(&client->table);
     pthread_mutex_destroy(&client->write_lock);
     cf_free(client->schema_dir);
     cf_free(client);
@@ -113,7 +109,7 @@ static int compile_and_insert(cfavro_client *c, int32_t id, const char *json, si
     if (rc != CFAVRO_OK) {
         return rc;
     }
-    rc = cf_table_put(&c->table, id, schema);
+    rc = cf_cache_put(&c->table, id, schema);
     if (rc != CFAVRO_OK) {
         cf_schema_free(schema);
         return cf_error_set(err, rc, CFAVRO_NO_OFFSET, "out of memory");
@@ -137,7 +133,7 @@ int cfavro_client_add_schema(cfavro_client *client, int32_t schema_id, const cha
     }
     pthread_mutex_lock(&client->write_lock);
     int rc = CFAVRO_OK;
-    const cf_schema *have = cf_table_get(&client->table, schema_id);
+    const cf_schema *have = cf_cache_get(&client->table, schema_id);
     if (have != NULL) {
         if (have->json.len != len || memcmp(have->json.ptr, json, len) != 0) {
             rc = cf_error_set(err, CFAVRO_E_ARGUMENT, CFAVRO_NO_OFFSET,
@@ -154,63 +150,28 @@ int cfavro_client_add_schema(cfavro_client *client, int32_t schema_id, const cha
     return rc;
 }
 
-/* Directory source: <dir>/<id>.avsc. Caller holds write_lock. */
+/* Directory source: <dir>/<id>.avsc, compiled here. Caller holds write_lock. */
 static int load_from_dir(cfavro_client *c, int32_t id, const cf_schema **out, cfavro_error *err)
 {
     char path[4096];
-    int k = snprintf(path, sizeof path, "%s/%d.avsc", c->schema_dir, (int)id);
-    if (k < 0 || (size_t)k >= sizeof path) {
-        return cf_error_set(err, CFAVRO_E_CONFIG, CFAVRO_NO_OFFSET,
-                            "config schema.dir: path too long");
-    }
-    /* Non-blocking open, then a regular-file check: a FIFO or device in the
-     * directory must not block this thread (and every miss behind the
-     * lock). Close-on-exec: the library must not leak descriptors. */
-    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-    if (fd < 0) {
-        if (errno == ENOENT) {
-            return cf_error_set(err, CFAVRO_E_SCHEMA_NOT_FOUND, CFAVRO_NO_OFFSET,
-                                "schema id %d not found (no file %s)", (int)id, path);
-        }
-        return cf_error_set(err, CFAVRO_E_IO, CFAVRO_NO_OFFSET, "cannot open %s: %s", path,
-                            strerror(errno));
-    }
-    FILE *f = fdopen(fd, "rb");
-    if (f == NULL) {
-        close(fd);
-        return cf_error_set(err, CFAVRO_E_NOMEM, CFAVRO_NO_OFFSET, "out of memory");
-    }
-    struct stat st;
-    int rc = CFAVRO_OK;
     char *text = NULL;
-    if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
-        rc = cf_error_set(err, CFAVRO_E_IO, CFAVRO_NO_OFFSET, "%s is not a regular file", path);
-    } else if ((uint64_t)st.st_size > c->limits.max_json_bytes) {
-        rc = cf_error_set(err, CFAVRO_E_LIMIT_SCHEMA, CFAVRO_NO_OFFSET,
-                          "%s is %lld bytes, over limit.schema.bytes (%zu)", path,
-                          (long long)st.st_size, c->limits.max_json_bytes);
-    } else if ((text = cf_malloc((size_t)st.st_size + 1)) == NULL) {
-        rc = cf_error_set(err, CFAVRO_E_NOMEM, CFAVRO_NO_OFFSET, "out of memory");
-    } else {
-        size_t got = fread(text, 1, (size_t)st.st_size, f);
-        if (got != (size_t)st.st_size || ferror(f)) {
-            rc = cf_error_set(err, CFAVRO_E_IO, CFAVRO_NO_OFFSET, "cannot read %s", path);
-        } else {
-            rc = compile_and_insert(c, id, text, got, out, err);
-            if (rc != CFAVRO_OK) {
-                cf_error_prepend(err, "%s: ", path); /* which file the problem is in */
-            }
+    size_t len = 0;
+    int rc = cf_source_dir_read(c->schema_dir, id, c->limits.max_json_bytes, path, sizeof path,
+                                &text, &len, err);
+    if (rc == CFAVRO_OK) {
+        rc = compile_and_insert(c, id, text, len, out, err);
+        if (rc != CFAVRO_OK) {
+            cf_error_prepend(err, "%s: ", path); /* which file the problem is in */
         }
     }
     cf_free(text);
-    fclose(f);
     return rc;
 }
 
 int cf_client_schema(cfavro_client *client, int32_t id, const cf_schema **out,
                      cfavro_error *err)
 {
-    const cf_schema *s = cf_table_get(&client->table, id);
+    const cf_schema *s = cf_cache_get(&client->table, id);
     if (s != NULL) {
         *out = s;
         return CFAVRO_OK;
@@ -218,7 +179,7 @@ int cf_client_schema(cfavro_client *client, int32_t id, const cf_schema **out,
     int rc;
     pthread_mutex_lock(&client->write_lock);
     /* Another thread may have loaded it while we waited: one load per id. */
-    s = cf_table_get(&client->table, id);
+    s = cf_cache_get(&client->table, id);
     if (s != NULL) {
         *out = s;
         rc = CFAVRO_OK;

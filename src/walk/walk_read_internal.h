@@ -5,23 +5,10 @@
 
 #include <string.h>
 
+#include "bytes_internal.h"
+#include "compiler_internal.h"
 #include "walk_internal.h"
 
-#if defined(__GNUC__)
-#define CF_LIKELY(x) __builtin_expect(!!(x), 1)
-#define CF_UNLIKELY(x) __builtin_expect(!!(x), 0)
-#else
-#define CF_LIKELY(x) (x)
-#define CF_UNLIKELY(x) (x)
-#endif
-
-#if defined(__GNUC__)
-#define CF_ALWAYS_INLINE inline __attribute__((always_inline))
-#define CF_NOINLINE __attribute__((noinline))
-#else
-#define CF_ALWAYS_INLINE inline
-#define CF_NOINLINE
-#endif
 
 static inline int64_t cf_zigzag64(uint64_t u)
 {
@@ -55,32 +42,6 @@ static inline int cf_read_int(cf_walk *w, int32_t *v)
 static inline size_t cf_remaining(const cf_walk *w)
 {
     return (size_t)(w->end - w->p);
-}
-
-/* Little-endian loads (Avro float/double and duration fields). */
-static inline uint32_t cf_load_le32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) |
-           ((uint32_t)p[3] << 24);
-}
-
-static inline uint64_t cf_load_le64(const uint8_t *p)
-{
-    return (uint64_t)cf_load_le32(p) | ((uint64_t)cf_load_le32(p + 4) << 32);
-}
-
-static inline float cf_float_from_bits(uint32_t u)
-{
-    float f;
-    memcpy(&f, &u, sizeof f);
-    return f;
-}
-
-static inline double cf_double_from_bits(uint64_t u)
-{
-    double d;
-    memcpy(&d, &u, sizeof d);
-    return d;
 }
 
 #endif

@@ -3,12 +3,7 @@
 #define CFAVRO_ERROR_INTERNAL_H
 
 #include "cfavro.h"
-
-#if defined(__GNUC__)
-#define CF_PRINTF(a, b) __attribute__((format(printf, a, b)))
-#else
-#define CF_PRINTF(a, b)
-#endif
+#include "compiler_internal.h"
 
 /* Reset `err` (if non-NULL) to "no error". */
 void cf_error_clear(cfavro_error *err);

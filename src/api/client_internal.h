@@ -7,14 +7,14 @@
 #include "cfavro.h"
 #include "options_internal.h"
 #include "schema_internal.h"
-#include "schema_table_internal.h"
+#include "cache_internal.h"
 
 struct cfavro_client {
     cf_options defaults;         /* copied into each new decoder */
     cf_schema_limits limits;     /* for every schema compiled */
     char *schema_dir;            /* directory source (<id>.avsc), or NULL */
     pthread_mutex_t write_lock;  /* serialises sources and table inserts; never held by readers */
-    cf_table table;
+    cf_cache table;
 };
 
 /* Apply one client-level setting (not a decoder option). Returns CFAVRO_OK,

@@ -6,6 +6,8 @@
 #include <string.h>
 
 #include "alloc_internal.h"
+#include "bytes_internal.h"
+#include "compiler_internal.h"
 
 /* ------------------------------------------------------------------------ */
 /* Arena                                                                     */
@@ -143,7 +145,7 @@ static size_t json_escaped_len(const char *s, size_t len)
 
 static char *json_escape(char *d, const char *s, size_t len)
 {
-    static const char hex[] = "0123456789abcdef";
+    const char *hex = cf_hex_digits;
     for (size_t i = 0; i < len; i++) {
         unsigned char c = (unsigned char)s[i];
         const char *esc = NULL;

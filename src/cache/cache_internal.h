@@ -6,38 +6,38 @@
  * replaced slot array is kept until then too, so a reader never touches freed
  * memory. (Bounding the table, with eviction and refcounts, is a later step.)
  */
-#ifndef CFAVRO_SCHEMA_TABLE_INTERNAL_H
-#define CFAVRO_SCHEMA_TABLE_INTERNAL_H
+#ifndef CFAVRO_CACHE_INTERNAL_H
+#define CFAVRO_CACHE_INTERNAL_H
 
 #include <stdatomic.h>
 #include <stdint.h>
 
 #include "schema_internal.h"
 
-typedef struct cf_table_entry {
+typedef struct cf_cache_entry {
     int32_t id;
     cf_schema *schema; /* owned by the table */
-} cf_table_entry;
+} cf_cache_entry;
 
-typedef struct cf_table_slots {
+typedef struct cf_cache_slots {
     uint32_t mask;                          /* capacity - 1 (power of two) */
-    struct cf_table_slots *retired;         /* older array, kept for readers */
-    _Atomic(cf_table_entry *) slot[];
-} cf_table_slots;
+    struct cf_cache_slots *retired;         /* older array, kept for readers */
+    _Atomic(cf_cache_entry *) slot[];
+} cf_cache_slots;
 
-typedef struct cf_table {
-    _Atomic(cf_table_slots *) slots;
+typedef struct cf_cache {
+    _Atomic(cf_cache_slots *) slots;
     uint32_t count; /* writers only */
-} cf_table;
+} cf_cache;
 
-int cf_table_init(cf_table *t);
-void cf_table_free(cf_table *t);
+int cf_cache_init(cf_cache *t);
+void cf_cache_free(cf_cache *t);
 
-/* Lock-free lookup; NULL when absent. Safe concurrently with cf_table_put. */
-const cf_schema *cf_table_get(const cf_table *t, int32_t id);
+/* Lock-free lookup; NULL when absent. Safe concurrently with cf_cache_put. */
+const cf_schema *cf_cache_get(const cf_cache *t, int32_t id);
 
 /* Insert `schema` under `id` (absent: callers check under their lock). Takes
  * ownership of `schema` on success only. Caller holds the writers' lock. */
-int cf_table_put(cf_table *t, int32_t id, cf_schema *schema);
+int cf_cache_put(cf_cache *t, int32_t id, cf_schema *schema);
 
 #endif

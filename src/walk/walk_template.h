@@ -321,7 +321,7 @@ static int CF_WALK_NAME(emit_binary)(cf_walk *w, const cf_node *n, const uint8_t
     }
     if (w->opt->logical && n->logical == CF_LT_UUID && len == 16) {
         /* uuid on fixed(16): the canonical 8-4-4-4-12 text. */
-        static const char hex[] = "0123456789abcdef";
+        const char *hex = cf_hex_digits;
         char tmp[38];
         size_t k = 0;
         tmp[k++] = '"';

@@ -12,6 +12,8 @@
 #include "json_write_internal.h"
 
 #include "alloc_internal.h"
+#include "bytes_internal.h"
+#include "compiler_internal.h"
 
 #include <stdint.h>
 
@@ -432,13 +434,7 @@ static const uint8_t k_json_len[256] = {
 };
 
 
-static const char k_hex[] = "0123456789abcdef";
-
-#if defined(__GNUC__)
-#define CF_NOINLINE __attribute__((noinline))
-#else
-#define CF_NOINLINE
-#endif
+#define k_hex cf_hex_digits
 
 /* The general loop: append s[i..n) (after the opening quote) with escapes,
  * UTF-8 checks and per-run reservations, then the closing quote. Kept out

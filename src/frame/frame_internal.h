@@ -4,6 +4,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "bytes_internal.h"
+
 /* Write into dst[0..cap) a hex excerpt of the first bytes of p[0..len) and a
  * verdict on what they look like (JSON text, plain text, raw Avro without the
  * header). Always NUL-terminates when cap > 0; returns the length written.
@@ -13,8 +15,7 @@ size_t cf_frame_describe(const uint8_t *p, size_t len, char *dst, size_t cap);
 /* The schema id of a V0 frame: 4 bytes big-endian at p. */
 static inline int32_t cf_frame_read_id(const uint8_t *p)
 {
-    return (int32_t)(((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) |
-                     (uint32_t)p[3]);
+    return (int32_t)cf_load_be32(p);
 }
 
 #endif

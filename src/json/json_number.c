@@ -29,6 +29,8 @@
  */
 #include "json_write_internal.h"
 
+#include "bytes_internal.h"
+#include "compiler_internal.h"
 #include "json_digits_internal.h"
 
 #include <float.h>
@@ -39,16 +41,12 @@
  * (and everything linking it statically) needs no -lm. */
 static inline uint64_t dbits(double v)
 {
-    uint64_t u;
-    memcpy(&u, &v, sizeof u);
-    return u;
+    return cf_bits_from_double(v);
 }
 
 static inline double from_bits(uint64_t u)
 {
-    double v;
-    memcpy(&v, &u, sizeof v);
-    return v;
+    return cf_double_from_bits(u);
 }
 
 static inline double abs_d(double v)
@@ -257,13 +255,9 @@ static inline void copy8s(char *dst, const char *src, size_t n)
 #define CF_LE_CLZ 1
 #endif
 
-/* For the few helpers of the double path that the compiler would keep out
- * of line (they have several callers): the call costs more than they do. */
-#if defined(__GNUC__)
-#define CF_ALWAYS_INLINE inline __attribute__((always_inline))
-#else
-#define CF_ALWAYS_INLINE inline
-#endif
+/* CF_ALWAYS_INLINE (compiler_internal.h) marks the few helpers of the
+ * double path that the compiler would keep out of line (they have several
+ * callers): the call costs more than they do. */
 
 /* Number of '0' characters that end the digit text at `end`, which holds
  * at least one other digit within the whole 8-byte words before `end` that
