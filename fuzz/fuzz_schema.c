@@ -156,7 +156,7 @@ static void walk_both(const cf_schema *s, const uint8_t *p, size_t len, size_t i
 {
     cf_options opt;
     cf_options_default(&opt);
-    opt.max_items = 4096;
+    opt.walk.max_items = 4096;
     cfavro_error ev, ej;
     int rv = cf_walk_run(s, &opt, CF_WALK_VALIDATE, p, len, 0, NULL, &ev);
     cf_buf out = {NULL, 0, 0, FZ_OUT_FACTOR * input_size + FZ_OUT_CONST};

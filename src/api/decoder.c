@@ -38,7 +38,7 @@ cfavro_decoder *cfavro_decoder_new(cfavro_client *client, cfavro_error *err)
     dec->opt = client->defaults;
     /* +1: the NUL terminator is not output, so it must not count against
      * limit.output.bytes (max_output <= SIZE_MAX / 2: no overflow). */
-    dec->out.limit = dec->opt.max_output + 1;
+    dec->out.limit = dec->opt.json.max_output + 1;
     cf_error_clear(&dec->err);
     return dec;
 }
@@ -67,7 +67,7 @@ int cfavro_decoder_set(cfavro_decoder *dec, const char *key, const char *value,
                             "decode.* and limit.* keys are, except the client's limit.schema.*)",
                             key);
     }
-    dec->out.limit = dec->opt.max_output + 1; /* room for the NUL, as in _new */
+    dec->out.limit = dec->opt.json.max_output + 1; /* room for the NUL, as in _new */
     if (dec->out.cap > dec->out.limit) {
         /* Writes within capacity skip the limit check: drop a buffer that
          * grew under a larger limit (the borrowed output ends here anyway). */

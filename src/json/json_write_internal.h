@@ -15,6 +15,8 @@
 #include <string.h>
 
 #include "cfavro.h"
+#include "json_options_internal.h"
+#include "walk_limits_internal.h"
 
 typedef struct cf_buf {
     char *data;   /* owned; NULL until first growth */
@@ -98,10 +100,6 @@ size_t cf_fmt_double(char *dst, double v);
 size_t cf_fmt_float(char *dst, float v);
 
 /* ---- strings ------------------------------------------------------------ */
-typedef enum cf_utf8_mode {
-    CF_UTF8_ERROR = 0,  /* invalid UTF-8 fails with CFAVRO_E_DATA_UTF8 */
-    CF_UTF8_REPLACE = 1 /* each invalid sequence becomes U+FFFD */
-} cf_utf8_mode;
 
 /* Append s[0..n) as a quoted JSON string: escapes '"', '\\' and control
  * characters (\n \t etc., others \u00XX); valid UTF-8 is copied as is. On
@@ -115,11 +113,6 @@ int cf_json_string(cf_buf *b, const uint8_t *s, size_t n, cf_utf8_mode mode, siz
 bool cf_utf8_valid(const uint8_t *s, size_t n, size_t *bad_at);
 
 /* ---- bytes and fixed ---------------------------------------------------- */
-typedef enum cf_bytes_mode {
-    CF_BYTES_AVRO = 0, /* Avro JSON: a string of code points U+0000..U+00FF */
-    CF_BYTES_BASE64 = 1,
-    CF_BYTES_HEX = 2
-} cf_bytes_mode;
 
 /* Append s[0..n) as a quoted JSON string in `mode`. */
 int cf_json_bytes(cf_buf *b, const uint8_t *s, size_t n, cf_bytes_mode mode);

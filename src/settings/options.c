@@ -7,9 +7,8 @@
 #include <string.h>
 
 #include "error_internal.h"
-#include "json_write_internal.h"
 
-void cf_options_default(cf_options *opt)
+void cf_json_options_default(cf_json_options *opt)
 {
     opt->union_style = CF_UNION_AVRO;
     opt->bytes_mode = CF_BYTES_AVRO;
@@ -17,6 +16,11 @@ void cf_options_default(cf_options *opt)
     opt->time_style = CF_TIME_ISO8601;
     opt->decimal_quoted = true;
     opt->nonfinite = CF_NONFINITE_STRING;
+    opt->max_output = (size_t)64 << 20;
+}
+
+void cf_walk_limits_default(cf_walk_limits *opt)
+{
     opt->utf8 = CF_UTF8_ERROR;
     opt->allow_trailing = false;
     /* Deep enough for any real schema and modest recursive data; the walker
@@ -26,7 +30,12 @@ void cf_options_default(cf_options *opt)
      * message can demand unbounded work; everything else is bounded by the
      * input length. */
     opt->max_items = 1000000;
-    opt->max_output = (size_t)64 << 20;
+}
+
+void cf_options_default(cf_options *opt)
+{
+    cf_walk_limits_default(&opt->walk);
+    cf_json_options_default(&opt->json);
 }
 
 bool cf_parse_u64(const char *value, uint64_t max, uint64_t *out)
@@ -94,46 +103,46 @@ int cf_options_set(cf_options *opt, const char *key, const char *value, cfavro_e
     if (strcmp(key, "json.union") == 0) {
         rc = set_choice(key, value, CHOICES({"avro", CF_UNION_AVRO}, {"plain", CF_UNION_PLAIN}),
                         &v, err);
-        opt->union_style = rc ? opt->union_style : (uint8_t)v;
+        opt->json.union_style = rc ? opt->json.union_style : (uint8_t)v;
     } else if (strcmp(key, "json.bytes") == 0) {
         rc = set_choice(key, value,
                         CHOICES({"avro", CF_BYTES_AVRO}, {"base64", CF_BYTES_BASE64},
                                 {"hex", CF_BYTES_HEX}),
                         &v, err);
-        opt->bytes_mode = rc ? opt->bytes_mode : (uint8_t)v;
+        opt->json.bytes_mode = rc ? opt->json.bytes_mode : (uint8_t)v;
     } else if (strcmp(key, "json.logical") == 0) {
         rc = set_choice(key, value, CHOICES({"true", 1}, {"false", 0}), &v, err);
-        opt->logical = rc ? opt->logical : v != 0;
+        opt->json.logical = rc ? opt->json.logical : v != 0;
     } else if (strcmp(key, "json.time") == 0) {
         rc = set_choice(key, value,
                         CHOICES({"iso8601", CF_TIME_ISO8601}, {"epoch", CF_TIME_EPOCH}), &v,
                         err);
-        opt->time_style = rc ? opt->time_style : (uint8_t)v;
+        opt->json.time_style = rc ? opt->json.time_style : (uint8_t)v;
     } else if (strcmp(key, "json.decimal") == 0) {
         rc = set_choice(key, value, CHOICES({"string", 1}, {"number", 0}), &v, err);
-        opt->decimal_quoted = rc ? opt->decimal_quoted : v != 0;
+        opt->json.decimal_quoted = rc ? opt->json.decimal_quoted : v != 0;
     } else if (strcmp(key, "json.nonfinite") == 0) {
         rc = set_choice(key, value,
                         CHOICES({"string", CF_NONFINITE_STRING}, {"null", CF_NONFINITE_NULL}),
                         &v, err);
-        opt->nonfinite = rc ? opt->nonfinite : (uint8_t)v;
+        opt->json.nonfinite = rc ? opt->json.nonfinite : (uint8_t)v;
     } else if (strcmp(key, "json.invalid.utf8") == 0) {
         rc = set_choice(key, value,
                         CHOICES({"error", CF_UTF8_ERROR}, {"replace", CF_UTF8_REPLACE}), &v,
                         err);
-        opt->utf8 = rc ? opt->utf8 : (uint8_t)v;
+        opt->walk.utf8 = rc ? opt->walk.utf8 : (uint8_t)v;
     } else if (strcmp(key, "decode.trailing.bytes") == 0) {
         rc = set_choice(key, value, CHOICES({"error", 0}, {"allow", 1}), &v, err);
-        opt->allow_trailing = rc ? opt->allow_trailing : v != 0;
+        opt->walk.allow_trailing = rc ? opt->walk.allow_trailing : v != 0;
     } else if (strcmp(key, "limit.depth") == 0) {
         rc = set_number(key, value, 1, 10000, &n, err);
-        opt->max_depth = rc ? opt->max_depth : (uint32_t)n;
+        opt->walk.max_depth = rc ? opt->walk.max_depth : (uint32_t)n;
     } else if (strcmp(key, "limit.items") == 0) {
         rc = set_number(key, value, 0, UINT64_MAX >> 1, &n, err);
-        opt->max_items = rc ? opt->max_items : n;
+        opt->walk.max_items = rc ? opt->walk.max_items : n;
     } else if (strcmp(key, "limit.output.bytes") == 0) {
         rc = set_number(key, value, 1, SIZE_MAX >> 1, &n, err);
-        opt->max_output = rc ? opt->max_output : (size_t)n;
+        opt->json.max_output = rc ? opt->json.max_output : (size_t)n;
     } else {
         return -1;
     }

@@ -201,8 +201,8 @@ int cf_walk_run(const cf_schema *schema, const cf_options *opt, cf_walk_mode mod
     w.nodes = schema->nodes;
     w.opt = opt;
     w.out = out;
-    w.depth_left = opt->max_depth;
-    w.zero_items_left = opt->max_items;
+    w.depth_left = opt->walk.max_depth;
+    w.zero_items_left = opt->walk.max_items;
     w.status = CFAVRO_OK;
     w.nsegs = 0;
     w.segs_dropped = false;
@@ -217,7 +217,7 @@ int cf_walk_run(const cf_schema *schema, const cf_options *opt, cf_walk_mode mod
         rc = mode == CF_WALK_JSON ? cf_walk_value_json(&w, schema->root)
                                   : cf_walk_value_validate(&w, schema->root);
     }
-    if (rc == CFAVRO_OK && w.p != w.end && !opt->allow_trailing) {
+    if (rc == CFAVRO_OK && w.p != w.end && !opt->walk.allow_trailing) {
         rc = cf_walk_fail(&w, CFAVRO_E_TRAILING_BYTES, w.p,
                           "%zu bytes left after the value (%zu of %zu bytes used)",
                           (size_t)(w.end - w.p), (size_t)(w.p - payload), len);

@@ -67,7 +67,7 @@ static inline int CF_WALK_NAME(text)(cf_walk *w, const uint8_t *s, size_t n)
 {
     size_t bad = 0;
 #if CF_WALK_EMIT
-    int rc = cf_json_string(w->out, s, n, (cf_utf8_mode)w->opt->utf8, &bad);
+    int rc = cf_json_string(w->out, s, n, (cf_utf8_mode)w->opt->walk.utf8, &bad);
     if (CF_LIKELY(rc == CFAVRO_OK)) {
         return CFAVRO_OK;
     }
@@ -75,7 +75,7 @@ static inline int CF_WALK_NAME(text)(cf_walk *w, const uint8_t *s, size_t n)
         EMIT_TRY(rc);
     }
 #else
-    if (w->opt->utf8 != CF_UTF8_ERROR || CF_LIKELY(cf_utf8_valid(s, n, &bad))) {
+    if (w->opt->walk.utf8 != CF_UTF8_ERROR || CF_LIKELY(cf_utf8_valid(s, n, &bad))) {
         return CFAVRO_OK;
     }
 #endif
@@ -94,7 +94,7 @@ static int CF_WALK_NAME(record)(cf_walk *w, const cf_node *n)
         if (CF_UNLIKELY(w->zero_items_left < n->zero_fields)) {
             return cf_walk_fail(w, CFAVRO_E_LIMIT_ITEMS, w->p,
                                 "more than limit.items (%llu) values that take no input bytes",
-                                (unsigned long long)w->opt->max_items);
+                                (unsigned long long)w->opt->walk.max_items);
         }
         w->zero_items_left -= n->zero_fields;
     }
@@ -177,7 +177,7 @@ static int CF_WALK_NAME(blocks)(cf_walk *w, const cf_node *n, bool is_map)
             if (CF_UNLIKELY((uint64_t)count > w->zero_items_left)) {
                 return cf_walk_fail(w, CFAVRO_E_LIMIT_ITEMS, at,
                                     "block of %lld items exceeds limit.items (%llu)",
-                                    (long long)count, (unsigned long long)w->opt->max_items);
+                                    (long long)count, (unsigned long long)w->opt->walk.max_items);
             }
             w->zero_items_left -= (uint64_t)count;
         }
@@ -227,7 +227,7 @@ static CF_NOINLINE int CF_WALK_NAME(nested)(cf_walk *w, const cf_node *n)
 {
     if (CF_UNLIKELY(w->depth_left == 0)) {
         return cf_walk_fail(w, CFAVRO_E_LIMIT_DEPTH, w->p, "nesting deeper than limit.depth (%u)",
-                            w->opt->max_depth);
+                            w->opt->walk.max_depth);
     }
     w->depth_left--;
     int rc = n->kind == CF_RECORD ? CF_WALK_NAME(record)(w, n)
@@ -258,7 +258,7 @@ static int CF_WALK_NAME(emit_integer)(cf_walk *w, const cf_node *n, int64_t v)
 {
     char tmp[CF_FMT_TIME_MAX + 2];
     size_t len;
-    if (n->logical == CF_LT_NONE || !w->opt->logical || w->opt->time_style == CF_TIME_EPOCH) {
+    if (n->logical == CF_LT_NONE || !w->opt->json.logical || w->opt->json.time_style == CF_TIME_EPOCH) {
         return CF_WALK_NAME(emit_i64)(w, v);
     }
     tmp[0] = '"';
@@ -285,7 +285,7 @@ static int CF_WALK_NAME(emit_integer)(cf_walk *w, const cf_node *n, int64_t v)
 static int CF_WALK_NAME(emit_real)(cf_walk *w, double v, bool is_float)
 {
     if (CF_UNLIKELY(v != v || v - v != 0)) { /* NaN or infinity: not JSON numbers */
-        if (w->opt->nonfinite == CF_NONFINITE_NULL) {
+        if (w->opt->json.nonfinite == CF_NONFINITE_NULL) {
             EMIT_S("null", 4);
         } else if (v != v) {
             EMIT_S("\"NaN\"", 5);
@@ -311,15 +311,15 @@ static int CF_WALK_NAME(emit_real)(cf_walk *w, double v, bool is_float)
  * anything else per json.bytes. */
 static int CF_WALK_NAME(emit_binary)(cf_walk *w, const cf_node *n, const uint8_t *s, size_t len)
 {
-    if (w->opt->logical && n->logical == CF_LT_DECIMAL) {
-        int rc = cf_json_decimal(w->out, s, len, n->scale, w->opt->decimal_quoted);
+    if (w->opt->json.logical && n->logical == CF_LT_DECIMAL) {
+        int rc = cf_json_decimal(w->out, s, len, n->scale, w->opt->json.decimal_quoted);
         /* A decimal too long to convert is written as its bytes instead. */
         if (rc != CFAVRO_E_LIMIT) {
             EMIT_TRY(rc);
             return CFAVRO_OK;
         }
     }
-    if (w->opt->logical && n->logical == CF_LT_UUID && len == 16) {
+    if (w->opt->json.logical && n->logical == CF_LT_UUID && len == 16) {
         /* uuid on fixed(16): the canonical 8-4-4-4-12 text. */
         const char *hex = cf_hex_digits;
         char tmp[38];
@@ -336,7 +336,7 @@ static int CF_WALK_NAME(emit_binary)(cf_walk *w, const cf_node *n, const uint8_t
         EMIT_S(tmp, k);
         return CFAVRO_OK;
     }
-    if (w->opt->logical && n->logical == CF_LT_DURATION && len == 12) {
+    if (w->opt->json.logical && n->logical == CF_LT_DURATION && len == 12) {
         char tmp[3 * CF_FMT_INT_MAX + 40];
         size_t k = 0;
         memcpy(tmp + k, "{\"months\":", 10);
@@ -352,7 +352,7 @@ static int CF_WALK_NAME(emit_binary)(cf_walk *w, const cf_node *n, const uint8_t
         EMIT_S(tmp, k);
         return CFAVRO_OK;
     }
-    EMIT_TRY(cf_json_bytes(w->out, s, len, (cf_bytes_mode)w->opt->bytes_mode));
+    EMIT_TRY(cf_json_bytes(w->out, s, len, (cf_bytes_mode)w->opt->json.bytes_mode));
     return CFAVRO_OK;
 }
 #endif
@@ -473,7 +473,7 @@ static CF_ALWAYS_INLINE int CF_WALK_NAME(value_body)(cf_walk *w, const cf_node *
         }
         const cf_branch *br = &n->branches[b];
 #if CF_WALK_EMIT
-        if (w->opt->union_style == CF_UNION_AVRO && w->nodes[br->type].kind != CF_NULL) {
+        if (w->opt->json.union_style == CF_UNION_AVRO && w->nodes[br->type].kind != CF_NULL) {
             EMIT_S(br->json_open.ptr, br->json_open.len);
             TRY(CF_WALK_NAME(cf_walk_value)(w, br->type));
             EMIT_C('}');
