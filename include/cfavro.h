@@ -76,40 +76,59 @@ CFAVRO_API unsigned cfavro_version_number(void);
 /* ------------------------------------------------------------------------ */
 
 /*
- * Values are stable: grouped by class in blocks of 100, never renumbered; new
- * codes are only appended inside their class block. The class of any code is
- * cfavro_status_class(code) == (code / 100) * 100, so callers can branch on
- * the class and still show the specific code.
+ * Status codes come in classes of 100. A class constant (CFAVRO_CLASS_*, a
+ * multiple of 100) names a kind of failure; every specific status is a
+ * CFAVRO_E_* code inside its class (class + 1 ... class + 99) and no status is
+ * ever equal to its class constant, so
+ *     cfavro_status_class(status) == CFAVRO_CLASS_DATA
+ * asks "is it malformed data?" while the specific code says which malformation.
+ * Specific codes are only appended inside their class; before 1.0 a code may
+ * still move (see the README's ABI note), from 1.0 on never.
  */
+typedef enum cfavro_status_class_code {
+    CFAVRO_CLASS_ARGUMENT = 100,     /* the caller's arguments, memory, config, files */
+    CFAVRO_CLASS_FRAME = 200,        /* the Confluent wire header */
+    CFAVRO_CLASS_NOT_FOUND = 300,    /* no source knows the schema */
+    CFAVRO_CLASS_REGISTRY = 400,     /* talking to a schema registry failed */
+    CFAVRO_CLASS_SCHEMA = 500,       /* the schema text is not usable */
+    CFAVRO_CLASS_DATA = 600,         /* malformed Avro data */
+    CFAVRO_CLASS_TRAILING = 700,     /* bytes left after the value */
+    CFAVRO_CLASS_LIMIT = 800,        /* a configured limit was reached */
+    CFAVRO_CLASS_INCOMPATIBLE = 900  /* reader and writer schemas do not resolve */
+} cfavro_status_class_code;
+
 typedef enum cfavro_status {
     CFAVRO_OK = 0,
 
     /* 100: the caller's arguments or environment */
-    CFAVRO_E_ARGUMENT = 100,      /* NULL where a value is needed, bad length, ... */
     CFAVRO_E_NOMEM = 101,         /* an allocation failed */
     CFAVRO_E_CONFIG = 102,        /* unknown config key or bad value (message names the key) */
     CFAVRO_E_IO = 103,            /* reading a local file (e.g. schema directory) failed */
+    CFAVRO_E_ARGUMENT = 104,      /* NULL where a value is needed, bad length, ... */
+    CFAVRO_E_INTERNAL = 105,      /* a cfavro bug (an impossible state): please report it */
 
     /* 200: framing (the Confluent wire header) */
-    CFAVRO_E_FRAME = 200,         /* class code */
     CFAVRO_E_FRAME_SHORT = 201,   /* input shorter than its header */
     CFAVRO_E_FRAME_MAGIC = 202,   /* unknown magic byte; message says what the bytes look like */
+    CFAVRO_E_FRAME_HEADER_SIZE = 203, /* header mode: the Kafka header value is not exactly
+                                         the 5 or 17 bytes of its magic byte's format */
 
     /* 300: schema lookup */
-    CFAVRO_E_SCHEMA_NOT_FOUND = 300,
+    CFAVRO_E_SCHEMA_NOT_FOUND = 301, /* no source has the id (or GUID); message says which
+                                        sources were asked */
 
     /* 400: schema registry (reserved: this version has no registry client) */
-    CFAVRO_E_REGISTRY_AUTH = 400,        /* 401 / 403 */
-    CFAVRO_E_REGISTRY_UNAVAILABLE = 410, /* network, timeout, 408/429/5xx after retries */
-    CFAVRO_E_REGISTRY_PROTOCOL = 420,    /* non-JSON body, missing fields, ... */
+    CFAVRO_E_REGISTRY_AUTH = 401,        /* HTTP 401 / 403: credentials refused */
+    CFAVRO_E_REGISTRY_UNAVAILABLE = 402, /* network, timeout, 408/5xx after retries */
+    CFAVRO_E_REGISTRY_PROTOCOL = 403,    /* non-JSON body, missing fields, ... */
+    CFAVRO_E_REGISTRY_RATE_LIMITED = 404, /* HTTP 429 after retries (Retry-After honoured) */
 
     /* 500: schema text */
-    CFAVRO_E_SCHEMA_INVALID = 500,       /* not a valid Avro schema (message says what and where) */
-    CFAVRO_E_SCHEMA_UNSUPPORTED = 501,   /* valid but not Avro (e.g. PROTOBUF); reserved for
-                                            the registry, not returned yet */
+    CFAVRO_E_SCHEMA_INVALID = 501,       /* not a valid Avro schema (message says what and where) */
+    CFAVRO_E_SCHEMA_UNSUPPORTED = 502,   /* valid but not Avro (e.g. PROTOBUF schemaType);
+                                            reserved for the registry, not returned yet */
 
     /* 600: malformed Avro data */
-    CFAVRO_E_DATA = 600,                 /* class code / unspecified malformation */
     CFAVRO_E_DATA_TRUNCATED = 601,       /* input ended inside a value */
     CFAVRO_E_DATA_NEGATIVE_LENGTH = 602, /* string/bytes length < 0 */
     CFAVRO_E_DATA_LENGTH = 603,          /* length or block count beyond the remaining input */
@@ -120,27 +139,30 @@ typedef enum cfavro_status {
     CFAVRO_E_DATA_ENUM_INDEX = 608,      /* enum symbol index out of range */
     CFAVRO_E_DATA_BOOLEAN = 609,         /* boolean byte other than 0 or 1 */
     CFAVRO_E_DATA_UTF8 = 610,            /* invalid UTF-8 in a string (when not replaced) */
+    CFAVRO_E_DATA_MAP_KEY_DUPLICATE = 611, /* a map holds the same key twice (the path
+                                              names the second) */
 
     /* 700: bytes left after the value */
-    CFAVRO_E_TRAILING_BYTES = 700,
+    CFAVRO_E_TRAILING_BYTES = 701,
 
     /* 800: a configured limit was reached */
-    CFAVRO_E_LIMIT = 800,                /* class code */
     CFAVRO_E_LIMIT_DEPTH = 801,          /* nesting deeper than limit.depth */
-    CFAVRO_E_LIMIT_ITEMS = 802,          /* more array/map items than limit.items */
+    CFAVRO_E_LIMIT_ITEMS = 802,          /* more zero-byte values than limit.items */
     CFAVRO_E_LIMIT_OUTPUT = 803,         /* output larger than limit.output.bytes */
-    CFAVRO_E_LIMIT_SCHEMA = 804,         /* schema larger/deeper/wider than its limits */
+    CFAVRO_E_LIMIT_SCHEMA = 804,         /* schema larger/deeper/wider than a limit.schema.* */
 
     /* 900: reader/writer schema resolution (reserved: reader schemas come later) */
-    CFAVRO_E_INCOMPATIBLE = 900
+    CFAVRO_E_INCOMPATIBLE = 901
 } cfavro_status;
 
 /* A short static English description of `status`. Never NULL: unknown codes
- * give "unknown cfavro status". Thread-safe. */
+ * give "unknown cfavro status"; a class constant gives the class's name.
+ * Thread-safe. */
 CFAVRO_API const char *cfavro_strerror(int status);
 
-/* The class of `status`: (status / 100) * 100, e.g. CFAVRO_E_DATA for 603.
- * Negative values (never cfavro codes) are returned unchanged. Thread-safe. */
+/* The class of `status`: (status / 100) * 100, one of CFAVRO_CLASS_*, e.g.
+ * CFAVRO_CLASS_DATA for 603; 0 for CFAVRO_OK. Negative values (never cfavro
+ * codes) are returned unchanged. Thread-safe. */
 CFAVRO_API int cfavro_status_class(int status);
 
 /* ------------------------------------------------------------------------ */

@@ -255,7 +255,7 @@ class OutputOptions(CliTest):
         msg = TRADES[0] + b"\x00"
         run = self.decode(stdin=msg)
         self.assertEqual(run.code, 1)
-        self.assertRegex(run.err, r"^cfavro: message 0: error 700 \(trailing bytes after the "
+        self.assertRegex(run.err, r"^cfavro: message 0: error 701 \(trailing bytes after the "
                                   r"Avro value\) at offset %d" % len(TRADES[0]))
         self.assertOk(self.decode("--allow-trailing", stdin=msg), TRADES_JSON[:1])
         self.assertOk(self.decode("--set", "decode.trailing.bytes=allow", stdin=msg),
@@ -291,7 +291,7 @@ class Failures(CliTest):
         self.assertEqual(run.code, 1)
         self.assertEqual(run.lines, TRADES_JSON[:2])
         self.assertEqual(len(run.err_lines), 1)
-        self.assertRegex(run.err_lines[0], r"^cfavro: message 1: error 300 \(schema not found\)"
+        self.assertRegex(run.err_lines[0], r"^cfavro: message 1: error 301 \(schema not found\)"
                                            r".*12345")
 
     def test_bad_magic_byte(self):

@@ -380,19 +380,19 @@ static void header_mode_wrong_length(void **state)
     /* One byte too many for V1. */
     poison(&err);
     assert_int_equal(cfavro_frame_parse_header(hdr, sizeof hdr, payload, 1, &f, &err),
-                     CFAVRO_E_FRAME);
-    assert_int_equal(err.status, CFAVRO_E_FRAME);
+                     CFAVRO_E_FRAME_HEADER_SIZE);
+    assert_int_equal(err.status, CFAVRO_E_FRAME_HEADER_SIZE);
     assert_true(err.offset == 17);
     assert_contains(err.message, "18 bytes");
     assert_contains(err.message, "exactly 17");
     assert_int_equal(cfavro_frame_parse_header(hdr, sizeof hdr, payload, 1, &f, NULL),
-                     CFAVRO_E_FRAME);
+                     CFAVRO_E_FRAME_HEADER_SIZE);
 
     /* V0 header followed by extra bytes. */
     const uint8_t v0[] = {0x00, 0x00, 0x00, 0x00, 0x01, 0x02, 0x03};
     poison(&err);
     assert_int_equal(cfavro_frame_parse_header(v0, sizeof v0, payload, 1, &f, &err),
-                     CFAVRO_E_FRAME);
+                     CFAVRO_E_FRAME_HEADER_SIZE);
     assert_true(err.offset == 5);
     assert_contains(err.message, "7 bytes");
     assert_contains(err.message, "exactly 5");
@@ -576,21 +576,29 @@ static void write_errors(void **state)
 
 static const int ALL_STATUSES[] = {
     CFAVRO_OK,
-    CFAVRO_E_ARGUMENT, CFAVRO_E_NOMEM, CFAVRO_E_CONFIG, CFAVRO_E_IO,
-    CFAVRO_E_FRAME, CFAVRO_E_FRAME_SHORT, CFAVRO_E_FRAME_MAGIC,
+    CFAVRO_E_NOMEM, CFAVRO_E_CONFIG, CFAVRO_E_IO, CFAVRO_E_ARGUMENT, CFAVRO_E_INTERNAL,
+    CFAVRO_E_FRAME_SHORT, CFAVRO_E_FRAME_MAGIC, CFAVRO_E_FRAME_HEADER_SIZE,
     CFAVRO_E_SCHEMA_NOT_FOUND,
     CFAVRO_E_REGISTRY_AUTH, CFAVRO_E_REGISTRY_UNAVAILABLE, CFAVRO_E_REGISTRY_PROTOCOL,
+    CFAVRO_E_REGISTRY_RATE_LIMITED,
     CFAVRO_E_SCHEMA_INVALID, CFAVRO_E_SCHEMA_UNSUPPORTED,
-    CFAVRO_E_DATA, CFAVRO_E_DATA_TRUNCATED, CFAVRO_E_DATA_NEGATIVE_LENGTH,
+    CFAVRO_E_DATA_TRUNCATED, CFAVRO_E_DATA_NEGATIVE_LENGTH,
     CFAVRO_E_DATA_LENGTH, CFAVRO_E_DATA_VARINT, CFAVRO_E_DATA_INT_RANGE,
     CFAVRO_E_DATA_BLOCK_COUNT, CFAVRO_E_DATA_UNION_INDEX, CFAVRO_E_DATA_ENUM_INDEX,
-    CFAVRO_E_DATA_BOOLEAN, CFAVRO_E_DATA_UTF8,
+    CFAVRO_E_DATA_BOOLEAN, CFAVRO_E_DATA_UTF8, CFAVRO_E_DATA_MAP_KEY_DUPLICATE,
     CFAVRO_E_TRAILING_BYTES,
-    CFAVRO_E_LIMIT, CFAVRO_E_LIMIT_DEPTH, CFAVRO_E_LIMIT_ITEMS, CFAVRO_E_LIMIT_OUTPUT,
+    CFAVRO_E_LIMIT_DEPTH, CFAVRO_E_LIMIT_ITEMS, CFAVRO_E_LIMIT_OUTPUT,
     CFAVRO_E_LIMIT_SCHEMA,
     CFAVRO_E_INCOMPATIBLE,
 };
 enum { N_STATUSES = sizeof ALL_STATUSES / sizeof ALL_STATUSES[0] };
+
+static const int ALL_CLASSES[] = {
+    CFAVRO_CLASS_ARGUMENT, CFAVRO_CLASS_FRAME,    CFAVRO_CLASS_NOT_FOUND,
+    CFAVRO_CLASS_REGISTRY, CFAVRO_CLASS_SCHEMA,   CFAVRO_CLASS_DATA,
+    CFAVRO_CLASS_TRAILING, CFAVRO_CLASS_LIMIT,    CFAVRO_CLASS_INCOMPATIBLE,
+};
+enum { N_CLASSES = sizeof ALL_CLASSES / sizeof ALL_CLASSES[0] };
 
 static void strerror_every_status(void **state)
 {
@@ -610,6 +618,15 @@ static void strerror_every_status(void **state)
             assert_string_not_equal(s, cfavro_strerror(ALL_STATUSES[j]));
         }
     }
+    /* Class constants have names too, distinct from every specific code's. */
+    for (size_t i = 0; i < N_CLASSES; i++) {
+        const char *s = cfavro_strerror(ALL_CLASSES[i]);
+        assert_string_not_equal(s, unknown);
+        assert_non_null(strstr(s, "(class)"));
+        for (size_t j = 0; j < N_STATUSES; j++) {
+            assert_string_not_equal(s, cfavro_strerror(ALL_STATUSES[j]));
+        }
+    }
     assert_string_equal(cfavro_strerror(CFAVRO_OK), "success");
     assert_string_equal(cfavro_strerror(CFAVRO_E_NOMEM), "out of memory");
     assert_string_equal(cfavro_strerror(CFAVRO_E_FRAME_MAGIC),
@@ -619,8 +636,8 @@ static void strerror_every_status(void **state)
 static void strerror_unknown(void **state)
 {
     (void)state;
-    const int unknown[] = {-1, -100, 1, 99, 104, 203, 299, 301, 401, 999, 1000, 12345,
-                           INT32_MIN, INT32_MAX};
+    const int unknown[] = {-1, -100, 1, 99, 106, 204, 299, 302, 405, 503, 612, 702, 805, 902,
+                           999, 1000, 12345, INT32_MIN, INT32_MAX};
     for (size_t i = 0; i < sizeof unknown / sizeof unknown[0]; i++) {
         const char *s = cfavro_strerror(unknown[i]);
         assert_non_null(s);
@@ -632,24 +649,38 @@ static void status_class(void **state)
 {
     (void)state;
     assert_int_equal(cfavro_status_class(CFAVRO_OK), CFAVRO_OK);
-    assert_int_equal(cfavro_status_class(CFAVRO_E_NOMEM), CFAVRO_E_ARGUMENT);
-    assert_int_equal(cfavro_status_class(CFAVRO_E_IO), CFAVRO_E_ARGUMENT);
-    assert_int_equal(cfavro_status_class(CFAVRO_E_FRAME_SHORT), CFAVRO_E_FRAME);
-    assert_int_equal(cfavro_status_class(CFAVRO_E_FRAME_MAGIC), CFAVRO_E_FRAME);
-    assert_int_equal(cfavro_status_class(CFAVRO_E_SCHEMA_NOT_FOUND),
-                     CFAVRO_E_SCHEMA_NOT_FOUND);
+    assert_int_equal(cfavro_status_class(CFAVRO_E_ARGUMENT), CFAVRO_CLASS_ARGUMENT);
+    assert_int_equal(cfavro_status_class(CFAVRO_E_NOMEM), CFAVRO_CLASS_ARGUMENT);
+    assert_int_equal(cfavro_status_class(CFAVRO_E_IO), CFAVRO_CLASS_ARGUMENT);
+    assert_int_equal(cfavro_status_class(CFAVRO_E_FRAME_SHORT), CFAVRO_CLASS_FRAME);
+    assert_int_equal(cfavro_status_class(CFAVRO_E_FRAME_HEADER_SIZE), CFAVRO_CLASS_FRAME);
+    assert_int_equal(cfavro_status_class(CFAVRO_E_SCHEMA_NOT_FOUND), CFAVRO_CLASS_NOT_FOUND);
     assert_int_equal(cfavro_status_class(CFAVRO_E_REGISTRY_UNAVAILABLE),
-                     CFAVRO_E_REGISTRY_AUTH);
-    assert_int_equal(cfavro_status_class(CFAVRO_E_REGISTRY_PROTOCOL), CFAVRO_E_REGISTRY_AUTH);
-    assert_int_equal(cfavro_status_class(CFAVRO_E_SCHEMA_UNSUPPORTED), CFAVRO_E_SCHEMA_INVALID);
-    assert_int_equal(cfavro_status_class(CFAVRO_E_DATA_LENGTH), CFAVRO_E_DATA);
-    assert_int_equal(cfavro_status_class(CFAVRO_E_DATA_UTF8), CFAVRO_E_DATA);
-    assert_int_equal(cfavro_status_class(CFAVRO_E_TRAILING_BYTES), CFAVRO_E_TRAILING_BYTES);
-    assert_int_equal(cfavro_status_class(CFAVRO_E_LIMIT_SCHEMA), CFAVRO_E_LIMIT);
-    assert_int_equal(cfavro_status_class(CFAVRO_E_INCOMPATIBLE), CFAVRO_E_INCOMPATIBLE);
+                     CFAVRO_CLASS_REGISTRY);
+    assert_int_equal(cfavro_status_class(CFAVRO_E_REGISTRY_RATE_LIMITED),
+                     CFAVRO_CLASS_REGISTRY);
+    assert_int_equal(cfavro_status_class(CFAVRO_E_SCHEMA_UNSUPPORTED), CFAVRO_CLASS_SCHEMA);
+    assert_int_equal(cfavro_status_class(CFAVRO_E_SCHEMA_INVALID), CFAVRO_CLASS_SCHEMA);
+    assert_int_equal(cfavro_status_class(CFAVRO_E_DATA_LENGTH), CFAVRO_CLASS_DATA);
+    assert_int_equal(cfavro_status_class(CFAVRO_E_DATA_MAP_KEY_DUPLICATE), CFAVRO_CLASS_DATA);
+    assert_int_equal(cfavro_status_class(CFAVRO_E_TRAILING_BYTES), CFAVRO_CLASS_TRAILING);
+    assert_int_equal(cfavro_status_class(CFAVRO_E_LIMIT_SCHEMA), CFAVRO_CLASS_LIMIT);
+    assert_int_equal(cfavro_status_class(CFAVRO_E_INCOMPATIBLE), CFAVRO_CLASS_INCOMPATIBLE);
     for (size_t i = 0; i < N_STATUSES; i++) {
         int c = cfavro_status_class(ALL_STATUSES[i]);
         assert_int_equal(c, (ALL_STATUSES[i] / 100) * 100);
+        /* The rule: no specific status is ever its own class constant. */
+        if (ALL_STATUSES[i] != CFAVRO_OK) {
+            assert_int_not_equal(c, ALL_STATUSES[i]);
+            int known_class = 0;
+            for (size_t j = 0; j < N_CLASSES; j++) {
+                known_class |= c == ALL_CLASSES[j];
+            }
+            assert_true(known_class);
+        }
+    }
+    for (size_t j = 0; j < N_CLASSES; j++) {
+        assert_int_equal(cfavro_status_class(ALL_CLASSES[j]), ALL_CLASSES[j]);
     }
     /* Negative values are not ours: returned unchanged rather than rounded. */
     assert_int_equal(cfavro_status_class(-1), -1);

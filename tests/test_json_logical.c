@@ -142,7 +142,7 @@ static void test_decimal(void **state)
     /* More than 1024 significant bytes is refused, with nothing written... */
     memset(big, 0, sizeof big);
     big[sizeof big - 1025] = 1;
-    assert_int_equal(cf_json_decimal(&b, big, sizeof big, 0, false), CFAVRO_E_LIMIT);
+    assert_int_equal(cf_json_decimal(&b, big, sizeof big, 0, false), CF_JSON_DECIMAL_TOO_LONG);
     assert_int_equal(b.len, 0);
     /* ...but 1024 are fine. */
     big[sizeof big - 1025] = 0;

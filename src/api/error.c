@@ -14,16 +14,17 @@ const char *cfavro_strerror(int status)
     case CFAVRO_E_NOMEM: return "out of memory";
     case CFAVRO_E_CONFIG: return "invalid configuration";
     case CFAVRO_E_IO: return "I/O error";
-    case CFAVRO_E_FRAME: return "invalid wire-format frame";
+    case CFAVRO_E_INTERNAL: return "internal error (a cfavro bug)";
+    case CFAVRO_E_FRAME_HEADER_SIZE: return "schema-id header of the wrong size";
     case CFAVRO_E_FRAME_SHORT: return "message shorter than its wire-format header";
     case CFAVRO_E_FRAME_MAGIC: return "unknown wire-format magic byte";
     case CFAVRO_E_SCHEMA_NOT_FOUND: return "schema not found";
     case CFAVRO_E_REGISTRY_AUTH: return "schema registry refused the credentials";
     case CFAVRO_E_REGISTRY_UNAVAILABLE: return "schema registry unavailable";
     case CFAVRO_E_REGISTRY_PROTOCOL: return "unexpected schema registry response";
+    case CFAVRO_E_REGISTRY_RATE_LIMITED: return "schema registry rate limit reached";
     case CFAVRO_E_SCHEMA_INVALID: return "invalid Avro schema";
     case CFAVRO_E_SCHEMA_UNSUPPORTED: return "unsupported schema";
-    case CFAVRO_E_DATA: return "malformed Avro data";
     case CFAVRO_E_DATA_TRUNCATED: return "Avro data truncated";
     case CFAVRO_E_DATA_NEGATIVE_LENGTH: return "negative length in Avro data";
     case CFAVRO_E_DATA_LENGTH: return "length beyond the end of the Avro data";
@@ -34,13 +35,24 @@ const char *cfavro_strerror(int status)
     case CFAVRO_E_DATA_ENUM_INDEX: return "enum symbol index out of range";
     case CFAVRO_E_DATA_BOOLEAN: return "invalid boolean byte";
     case CFAVRO_E_DATA_UTF8: return "invalid UTF-8 in string";
+    case CFAVRO_E_DATA_MAP_KEY_DUPLICATE: return "duplicate map key";
     case CFAVRO_E_TRAILING_BYTES: return "trailing bytes after the Avro value";
-    case CFAVRO_E_LIMIT: return "limit exceeded";
     case CFAVRO_E_LIMIT_DEPTH: return "nesting depth limit exceeded";
     case CFAVRO_E_LIMIT_ITEMS: return "item count limit exceeded";
     case CFAVRO_E_LIMIT_OUTPUT: return "output size limit exceeded";
     case CFAVRO_E_LIMIT_SCHEMA: return "schema size limit exceeded";
     case CFAVRO_E_INCOMPATIBLE: return "reader and writer schemas are incompatible";
+    }
+    switch ((cfavro_status_class_code)status) {
+    case CFAVRO_CLASS_ARGUMENT: return "argument or environment error (class)";
+    case CFAVRO_CLASS_FRAME: return "invalid wire-format frame (class)";
+    case CFAVRO_CLASS_NOT_FOUND: return "schema not found (class)";
+    case CFAVRO_CLASS_REGISTRY: return "schema registry error (class)";
+    case CFAVRO_CLASS_SCHEMA: return "unusable schema (class)";
+    case CFAVRO_CLASS_DATA: return "malformed Avro data (class)";
+    case CFAVRO_CLASS_TRAILING: return "trailing bytes (class)";
+    case CFAVRO_CLASS_LIMIT: return "limit exceeded (class)";
+    case CFAVRO_CLASS_INCOMPATIBLE: return "incompatible schemas (class)";
     }
     return "unknown cfavro status";
 }

@@ -87,7 +87,7 @@ static int parse_prefix(const uint8_t *p, size_t len, bool header_only, cfavro_f
                             p[0] == CFAVRO_MAGIC_V0 ? "4-byte schema id" : "16-byte schema GUID");
     }
     if (header_only && len != need) {
-        return cf_error_set(err, CFAVRO_E_FRAME, need,
+        return cf_error_set(err, CFAVRO_E_FRAME_HEADER_SIZE, need,
                             "schema-id header is %zu bytes; a V%d header is exactly %zu", len,
                             p[0], need);
     }

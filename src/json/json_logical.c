@@ -55,7 +55,7 @@ int cf_json_decimal(cf_buf *b, const uint8_t *s, size_t n, int32_t scale, bool q
         n--;
     }
     if (n > CF_DECIMAL_MAX_BYTES) {
-        return CFAVRO_E_LIMIT; /* nothing written: the caller may render it otherwise */
+        return CF_JSON_DECIMAL_TOO_LONG; /* nothing written: the caller may render it otherwise */
     }
     bool neg = n > 0 && s[0] >= 0x80;
 

@@ -124,11 +124,18 @@ int cf_json_bytes(cf_buf *b, const uint8_t *s, size_t n, cf_bytes_mode mode);
  * point (scale may be 0), e.g. bytes 0x30 0x39 scale 2 -> 123.45, exact.
  * Quoted as a JSON string when `quoted`, else written as a JSON number.
  * Values of more than 1024 significant bytes (2467 digits; conversion is
- * quadratic) return CFAVRO_E_LIMIT having written nothing. */
+ * quadratic) return CF_JSON_DECIMAL_TOO_LONG having written nothing. */
+/* Private signal of cf_json_decimal, never a public status: the caller
+ * renders the value another way. */
+#define CF_JSON_DECIMAL_TOO_LONG (-2)
 int cf_json_decimal(cf_buf *b, const uint8_t *s, size_t n, int32_t scale, bool quoted);
 
 /* Time units. */
-typedef enum cf_time_unit { CF_UNIT_MILLIS = 0, CF_UNIT_MICROS = 1 } cf_time_unit;
+typedef enum cf_time_unit {
+    CF_UNIT_MILLIS = 0,
+    CF_UNIT_MICROS = 1,
+    CF_UNIT_NANOS = 2
+} cf_time_unit;
 
 #define CF_FMT_TIME_MAX 48
 /* ISO-8601 date "1970-01-01" from days since the epoch (proleptic Gregorian;

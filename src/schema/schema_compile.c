@@ -35,6 +35,7 @@ void cf_schema_limits_default(cf_schema_limits *limits)
     limits->max_branches = 1000;
     limits->max_symbols = 100000;
     limits->max_fixed_size = (uint32_t)16 << 20;
+    limits->max_name_bytes = (size_t)4 << 20;
 }
 
 /* ------------------------------------------------------------------------ */

@@ -52,7 +52,9 @@ typedef enum cf_logical {
     CF_LT_TIMESTAMP_MICROS,        /* long: us since epoch, UTC */
     CF_LT_LOCAL_TIMESTAMP_MILLIS,  /* long: ms, no time zone */
     CF_LT_LOCAL_TIMESTAMP_MICROS,  /* long: us, no time zone */
-    CF_LT_DURATION                 /* fixed 12: months, days, millis (LE uint32) */
+    CF_LT_DURATION,                /* fixed 12: months, days, millis (LE uint32) */
+    CF_LT_TIMESTAMP_NANOS,         /* long: ns since epoch, UTC (Avro 1.12) */
+    CF_LT_LOCAL_TIMESTAMP_NANOS    /* long: ns, no time zone (Avro 1.12) */
 } cf_logical;
 
 typedef struct cf_str {
@@ -109,6 +111,7 @@ typedef struct cf_schema_limits {
     uint32_t max_branches;   /* branches per union; default 1000 */
     uint32_t max_symbols;    /* symbols per enum; default 100000 */
     uint32_t max_fixed_size; /* bytes per fixed; default 16 MiB */
+    size_t max_name_bytes;   /* total bytes of interned full names; default 4 MiB */
 } cf_schema_limits;
 
 /* Fill `limits` with the defaults listed above. */

@@ -314,7 +314,7 @@ static int CF_WALK_NAME(emit_binary)(cf_walk *w, const cf_node *n, const uint8_t
     if (w->opt->json.logical && n->logical == CF_LT_DECIMAL) {
         int rc = cf_json_decimal(w->out, s, len, n->scale, w->opt->json.decimal_quoted);
         /* A decimal too long to convert is written as its bytes instead. */
-        if (rc != CFAVRO_E_LIMIT) {
+        if (rc != CF_JSON_DECIMAL_TOO_LONG) {
             EMIT_TRY(rc);
             return CFAVRO_OK;
         }
@@ -487,7 +487,7 @@ static CF_ALWAYS_INLINE int CF_WALK_NAME(value_body)(cf_walk *w, const cf_node *
     case CF_MAP:
         return CF_WALK_NAME(nested)(w, n);
     }
-    return cf_walk_fail(w, CFAVRO_E_DATA, at, "internal: unknown node kind %d", n->kind);
+    return cf_walk_fail(w, CFAVRO_E_INTERNAL, at, "internal: unknown node kind %d", n->kind);
 }
 
 /* A top-level bytes schema: Confluent's serializers write the raw bytes
