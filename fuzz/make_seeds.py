@@ -479,6 +479,25 @@ def truncations(valid):
 # Schema-compiler seeds
 # --------------------------------------------------------------------------
 
+def crafted_namespace(ns_len, defs, unions, branches, refs):
+    """The outside review's shape (as in tests/test_schema_limits.c): one long
+    namespace inherited by `defs` named types, `unions` unions listing
+    `branches` - 1 of them by short name, and `refs` fields naming them. Each
+    definition, branch and reference is a few bytes of text standing for a
+    full name ns_len bytes long."""
+    ns = "".join("." if i % 16 == 15 and i + 1 < ns_len else chr(ord("a") + i % 26)
+                 for i in range(ns_len))
+    kinds = [("fixed", '"size":1'), ("enum", '"symbols":["A"]'), ("record", '"fields":[]')]
+    fields = ['{"name":"d%d","type":{"type":"%s","name":"T%d",%s}}'
+              % (i, kinds[i % 3][0], i, kinds[i % 3][1]) for i in range(defs)]
+    fields += ['{"name":"u%d","type":["null"%s]}'
+               % (u, "".join(',"T%d"' % ((u * 7 + k) % defs) for k in range(1, branches)))
+               for u in range(unions)]
+    fields += ['{"name":"r%d","type":"T%d"}' % (r, r * 13 % defs) for r in range(refs)]
+    return ('{"type":"record","name":"Root","namespace":"%s","fields":[%s]}'
+            % (ns, ",".join(fields))).encode()
+
+
 def schema_seeds():
     out = [(name, schema_text(s).encode()) for name, s, _ in SCHEMAS]
     pretty = [("pretty-" + name, json.dumps(s, indent=2).encode())
@@ -529,6 +548,21 @@ def schema_seeds():
          b'{"type":"R"}}]}'),
         ("namespace-null", b'{"type":"record","name":"R","namespace":null,"fields":[]}'),
         ("type-object-prim", b'{"type":{"type":"int"}}'),
+        ("bad-enum-default", b'{"type":"enum","name":"E","symbols":["A","B"],"default":"C"}'),
+        ("bad-enum-default-type", b'{"type":"enum","name":"E","symbols":["A"],"default":1}'),
+        ("bad-aliases-type", b'{"type":"record","name":"R","aliases":"Old","fields":[]}'),
+        ("bad-alias-name", b'{"type":"fixed","name":"F","aliases":["ok.Old","9x"],"size":1}'),
+        ("bad-alias-not-string", b'{"type":"enum","name":"E","aliases":[null],"symbols":[]}'),
+        ("bad-field-alias-dotted", b'{"type":"record","name":"R","fields":[{"name":"a",'
+         b'"type":"int","aliases":["x.y"]}]}'),
+        ("field-defaults-unchecked", b'{"type":"record","name":"R","fields":['
+         b'{"name":"i","type":"int","default":"x"},{"name":"u","type":["null","int"],'
+         b'"default":1},{"name":"e","type":{"type":"enum","name":"E","symbols":["A"],'
+         b'"default":"A","aliases":["n.Old"]},"default":"B","aliases":["e2"]}]}'),
+        # Compiles within the name budget: every union wrapper is shared.
+        ("crafted-namespace", crafted_namespace(2000, 300, 30, 300, 300)),
+        # Full names over limit.schema.names.bytes: refused before being built.
+        ("crafted-namespace-over-budget", crafted_namespace(60000, 100, 10, 100, 100)),
     ]
     return out + pretty + bad
 

@@ -1,4 +1,4 @@
-/* Schema compiler (src/schema_compile.c, schema_names.c, schema_logical.c):
+/* Schema compiler (src/schema/: schema_compile.c, schema_names.c, schema_logical.c):
  * every Avro type with its node fields, names and namespaces, recursion,
  * logical types, every rejection class with its message, limits, and a
  * failing-allocation sweep.
@@ -81,6 +81,11 @@ static void bad(const char *schema_sq, int status, const char *msg_part)
     bad_lim(schema_sq, NULL, status, msg_part);
 }
 
+static void bb_text(bb *b, const char *s)
+{
+    bb_raw(b, s, strlen(s));
+}
+
 static void assert_str(cf_str s, const char *want)
 {
     assert_non_null(s.ptr);
@@ -118,6 +123,7 @@ static void test_limits_default(void **state)
     assert_int_equal(l.max_branches, 1000);
     assert_int_equal(l.max_symbols, 100000);
     assert_int_equal(l.max_fixed_size, 16u << 20);
+    assert_int_equal(l.max_name_bytes, 4u << 20);
 }
 
 static void test_primitives(void **state)
@@ -149,7 +155,6 @@ static void test_primitives(void **state)
             const cf_node *n = root(s);
             assert_int_equal(n->kind, prims[i].kind);
             assert_int_equal(n->logical, CF_LT_NONE);
-            assert_int_equal(n->flags, 0);
             assert_int_equal(n->count, 0);
             assert_int_equal(n->min_size, prims[i].min);
             assert_int_equal(n->precision, 0);
@@ -320,7 +325,6 @@ static void test_union(void **state)
     assert_int_equal(u->kind, CF_UNION);
     assert_str(u->name, "union");
     assert_int_equal(u->count, 13);
-    assert_int_equal(u->flags, CF_NODE_NULLABLE);
     assert_int_equal(u->min_size, 1); /* 1 + null's 0 */
     static const char *const opens[] = {
         "{\"null\":",  "{\"string\":", "{\"array\":", "{\"map\":",  "{\"n.s.P\":",
@@ -337,7 +341,6 @@ static void test_union(void **state)
     cf_schema_free(s);
 
     s = ok("['string', 'double']");
-    assert_int_equal(root(s)->flags, 0);
     assert_int_equal(root(s)->min_size, 2); /* 1 + min(1, 8) */
     cf_schema_free(s);
     s = ok("[{'type': 'fixed', 'name': 'F', 'size': 5}, 'double']");
@@ -394,6 +397,28 @@ static void test_namespaces(void **state)
     assert_int_equal(r->fields[10].type, r->fields[0].type);
     /* Outer, Side, H, In, Deep, N1, N2: each compiled once. */
     assert_int_equal(s->node_count, 7);
+    cf_schema_free(s);
+
+    /* One short name in two namespaces: each reference finds its own. */
+    s = ok("{'type': 'record', 'name': 'R', 'namespace': 'p', 'fields': ["
+           " {'name': 'a', 'type': {'type': 'fixed', 'name': 'F', 'size': 1}},"
+           " {'name': 'b', 'type': {'type': 'fixed', 'name': 'q.F', 'size': 2}},"
+           " {'name': 'c', 'type': 'F'}, {'name': 'd', 'type': 'q.F'},"
+           " {'name': 'e', 'type': 'p.F'},"
+           " {'name': 'g', 'type': {'type': 'record', 'name': 'In', 'namespace': 'q',"
+           "   'fields': [{'name': 'h', 'type': 'F'}, {'name': 'i', 'type': ['p.F', 'F']}]}}]}");
+    r = root(s);
+    assert_str(field_node(s, r, 0)->name, "p.F");
+    assert_str(field_node(s, r, 1)->name, "q.F");
+    assert_int_equal(r->fields[2].type, r->fields[0].type);
+    assert_int_equal(r->fields[3].type, r->fields[1].type);
+    assert_int_equal(r->fields[4].type, r->fields[0].type);
+    in = field_node(s, r, 5);
+    assert_str(in->name, "q.In");
+    assert_int_equal(in->fields[0].type, r->fields[1].type);
+    const cf_node *u = field_node(s, in, 1);
+    assert_str(u->branches[0].json_open, "{\"p.F\":");
+    assert_str(u->branches[1].json_open, "{\"q.F\":");
     cf_schema_free(s);
 
     /* A name in the null namespace is visible from inside a namespace, but
@@ -468,7 +493,7 @@ static void test_trade(void **state)
     assert_str(field_node(s, r, 6)->name, "com.example.crypto.Side");
     assert_str(field_node(s, r, 6)->symbols[1], "\"SELL\"");
     const cf_node *u = field_node(s, r, 8);
-    assert_int_equal(u->flags, CF_NODE_NULLABLE);
+    assert_int_equal(s->nodes[u->branches[0].type].kind, CF_NULL);
     assert_str(u->branches[1].json_open, "{\"string\":");
     assert_int_equal(s->nodes[field_node(s, r, 9)->child].kind, CF_STRING);
     assert_int_equal(r->min_size, 1 + 1 + 1 + 8 + 8 + 1 + 1 + 1 + 1 + 1);
@@ -689,6 +714,21 @@ static void test_invalid(void **state)
         {"{'type': 'record', 'name': 'R', 'fields': [{'name': 'x', 'type': "
          " {'type': 'map', 'values': ['null', 'Q']}}]}",
          INV, "branch 1 of union in values of map in field \"x\" of record R: unknown type"},
+        /* full names: the namespace and the last part must both match */
+        {"{'type': 'record', 'name': 'a.b.C', 'fields': [{'name': 'x', 'type': 'a.C'}]}", INV,
+         "unknown type name \"a.C\""},
+        {"{'type': 'record', 'name': 'a.b.C', 'fields': [{'name': 'x', 'type': 'b.C'}]}", INV,
+         "unknown type name \"b.C\""},
+        {"{'type': 'record', 'name': 'R', 'namespace': 'a.b', 'fields': [{'name': 'x',"
+         " 'type': 'a.b.Nope'}]}",
+         INV, "unknown type name \"a.b.Nope\""},
+        {"{'type': 'record', 'name': 'x.R', 'namespace': 'zz', 'fields': [{'name': 'x',"
+         " 'type': 'zz.R'}]}",
+         INV, "unknown type name \"zz.R\""},
+        {"{'type': 'record', 'name': 'R', 'fields': [{'name': 'x', 'type': '.R'}]}", INV,
+         "unknown type name \".R\""},
+        {"{'type': 'record', 'name': 'R', 'fields': [{'name': 'x', 'type': 'R.'}]}", INV,
+         "unknown type name \"R.\""},
         /* a type is used before its definition */
         {"{'type': 'record', 'name': 'R', 'fields': [{'name': 'a', 'type': 'E'},"
          " {'name': 'b', 'type': {'type': 'enum', 'name': 'E', 'symbols': ['A']}}]}",
@@ -713,8 +753,9 @@ static void test_invalid(void **state)
         {"{'type': 'fixed', 'name': 'F', 'size': 16.0}", INV, "must be an integer, not a number"},
         {"{'type': 'fixed', 'name': 'F', 'size': -5}", INV, "fixed F: negative size -5"},
         {"{'type': 'fixed', 'name': 'F', 'size': 4611686018427387904}", LIM,
-         "size 4611686018427387904 is over max_fixed_size"},
-        {"{'type': 'fixed', 'name': 'F', 'size': 16777217}", LIM, "over max_fixed_size (16777216)"},
+         "size 4611686018427387904 is over limit.schema.fixed.size"},
+        {"{'type': 'fixed', 'name': 'F', 'size': 16777217}", LIM,
+         "over limit.schema.fixed.size (16777216)"},
         /* unions */
         {"[]", INV, "schema: empty union"},
         {"['null', ['int']]", INV, "branch 1 of union in schema: a union directly inside a union"},
@@ -745,6 +786,54 @@ static void test_invalid(void **state)
         {"{'type': 'enum', 'name': 'E'}", INV, "enum E without \"symbols\""},
         {"{'type': 'enum', 'name': 'E', 'symbols': 'A'}", INV,
          "\"symbols\" must be an array, not a string"},
+        /* enum defaults: a string that is one of the symbols */
+        {"{'type': 'enum', 'name': 'E', 'namespace': 'n', 'symbols': ['A', 'B'], 'default': 'C'}",
+         INV, "schema: enum n.E: default \"C\" is not one of its symbols"},
+        {"{'type': 'enum', 'name': 'E', 'symbols': [], 'default': 'A'}", INV,
+         "enum E: default \"A\" is not one of its symbols"},
+        {"{'type': 'enum', 'name': 'E', 'symbols': ['A'], 'default': 'a'}", INV,
+         "default \"a\" is not one of its symbols"},
+        {"{'type': 'enum', 'name': 'E', 'symbols': ['A'], 'default': 0}", INV,
+         "enum E: \"default\" must be a string, not an integer"},
+        {"{'type': 'enum', 'name': 'E', 'symbols': ['A'], 'default': ['A']}", INV,
+         "\"default\" must be a string, not an array"},
+        {"{'type': 'enum', 'name': 'E', 'symbols': ['A'], 'default': null}", INV,
+         "\"default\" must be a string, not null"},
+        {"{'type': 'record', 'name': 'R', 'fields': [{'name': 'e', 'type': {'type': 'enum',"
+         " 'name': 'E', 'symbols': ['A'], 'default': 'B\\u0000'}}]}",
+         INV, "field \"e\" of record R: enum E: default \"B?\" is not one of its symbols"},
+        /* aliases of named types: an array of names or full names */
+        {"{'type': 'record', 'name': 'R', 'aliases': 'Old', 'fields': []}", INV,
+         "schema: record R: \"aliases\" must be an array of strings, not a string"},
+        {"{'type': 'record', 'name': 'R', 'aliases': {}, 'fields': []}", INV,
+         "\"aliases\" must be an array of strings, not an object"},
+        {"{'type': 'record', 'name': 'R', 'aliases': null, 'fields': []}", INV,
+         "\"aliases\" must be an array of strings, not null"},
+        {"{'type': 'record', 'name': 'R', 'aliases': ['Old', 7], 'fields': []}", INV,
+         "record R: alias 1 must be a string, not an integer"},
+        {"{'type': 'enum', 'name': 'E', 'namespace': 'n', 'aliases': ['a..b'], 'symbols': []}",
+         INV, "enum n.E: invalid alias \"a..b\""},
+        {"{'type': 'fixed', 'name': 'F', 'aliases': ['ok.Old', '9x'], 'size': 1}", INV,
+         "fixed F: invalid alias \"9x\""},
+        {"{'type': 'fixed', 'name': 'F', 'aliases': [''], 'size': 1}", INV,
+         "fixed F: invalid alias \"\""},
+        {"{'type': 'fixed', 'name': 'F', 'aliases': ['x.'], 'size': 1}", INV,
+         "invalid alias \"x.\""},
+        {"{'type': 'record', 'name': 'R', 'aliases': ['a-b'], 'fields': []}", INV,
+         "invalid alias \"a-b\""},
+        /* aliases of fields: simple names only */
+        {"{'type': 'record', 'name': 'R', 'fields': [{'name': 'a', 'type': 'int',"
+         " 'aliases': ['x.y']}]}",
+         INV, "record R: field \"a\": invalid alias \"x.y\" (a field alias is a simple name)"},
+        {"{'type': 'record', 'name': 'R', 'fields': [{'name': 'a', 'type': 'int',"
+         " 'aliases': ['ok', '1st']}]}",
+         INV, "record R: field \"a\": invalid alias \"1st\""},
+        {"{'type': 'record', 'name': 'R', 'fields': [{'name': 'a', 'type': 'int',"
+         " 'aliases': 'b'}]}",
+         INV, "record R: field \"a\": \"aliases\" must be an array of strings, not a string"},
+        {"{'type': 'record', 'name': 'R', 'fields': [{'name': 'a', 'type': 'int',"
+         " 'aliases': [null]}]}",
+         INV, "record R: field \"a\": alias 0 must be a string, not null"},
         /* names */
         {"{'type': 'record', 'name': '9R', 'fields': []}", INV, "invalid record name \"9R\""},
         {"{'type': 'record', 'name': '', 'fields': []}", INV, "invalid record name \"\""},
@@ -808,6 +897,64 @@ static void test_invalid(void **state)
     }
 }
 
+/* What the specification allows around aliases and defaults compiles. */
+static void test_aliases_defaults(void **state)
+{
+    (void)state;
+    cf_schema *s = ok("{'type': 'record', 'name': 'R', 'namespace': 'n',"
+                      " 'aliases': ['Old', 'o.p.Older', '_x'], 'fields': ["
+                      " {'name': 'a', 'type': 'int', 'aliases': ['b', '_c9']},"
+                      " {'name': 'e', 'type': {'type': 'enum', 'name': 'E', 'aliases': [],"
+                      "  'symbols': ['X', 'Y'], 'default': 'Y'}, 'aliases': []},"
+                      " {'name': 'f', 'type': {'type': 'fixed', 'name': 'q.F', 'size': 1,"
+                      "  'aliases': ['F2']}}]}");
+    assert_str(root(s)->name, "n.R");
+    assert_int_equal(root(s)->count, 3);
+    cf_schema_free(s);
+    /* aliases on an unnamed type are an unknown attribute: ignored */
+    s = ok("{'type': 'array', 'items': 'int', 'aliases': 5}");
+    cf_schema_free(s);
+}
+
+/* Invalid field defaults are accepted, as Confluent's consumers accept them:
+ * nothing reads a default until reader schemas do. Decoding is unaffected. */
+static void test_field_defaults_unchecked(void **state)
+{
+    (void)state;
+    static const char schema_sq[] =
+        "{'type': 'record', 'name': 'R', 'fields': ["
+        " {'name': 'i', 'type': 'int', 'default': 'not an int'},"
+        " {'name': 'u', 'type': ['null', 'string'], 'default': 'not null'},"
+        " {'name': 'e', 'type': {'type': 'enum', 'name': 'E', 'symbols': ['A']},"
+        "  'default': 'B'},"
+        " {'name': 'r', 'type': {'type': 'record', 'name': 'S', 'fields': []},"
+        "  'default': [1, 2]},"
+        " {'name': 'f', 'type': {'type': 'fixed', 'name': 'F', 'size': 2}, 'default': 3.5}]}";
+    cf_schema *s = ok(schema_sq);
+    assert_int_equal(root(s)->count, 5);
+    cf_schema_free(s);
+
+    char *schema = sq(schema_sq);
+    cfavro_client *client = client_with_schema(9, schema, strlen(schema));
+    cfavro_decoder *dec = decoder_with_options(client, NULL);
+    bb m = {0};
+    bb_header(&m, 9);
+    bb_long(&m, 42);   /* i */
+    bb_long(&m, 1);    /* u: branch 1, string */
+    bb_str(&m, "s");
+    bb_long(&m, 0);    /* e: A */
+    bb_raw(&m, "zz", 2); /* f */
+    const char *json = NULL;
+    size_t json_len = 0;
+    assert_int_equal(cfavro_decode_json(dec, m.d, m.n, &json, &json_len), CFAVRO_OK);
+    assert_string_equal(json, "{\"i\":42,\"u\":{\"string\":\"s\"},\"e\":\"A\",\"r\":{},"
+                              "\"f\":\"zz\"}");
+    bb_free(&m);
+    cfavro_decoder_free(dec);
+    cfavro_client_free(client);
+    free(schema);
+}
+
 static void test_message_fits(void **state)
 {
     (void)state;
@@ -845,9 +992,9 @@ static void test_limits(void **state)
     l.max_json_bytes = 8;
     assert_int_equal(compile_lim("'string'", &l, &s, NULL), CFAVRO_OK); /* exactly 8 bytes */
     cf_schema_free(s);
-    bad_lim(" 'string'", &l, LIM, "schema text is 9 bytes, over max_json_bytes (8)");
+    bad_lim(" 'string'", &l, LIM, "schema text is 9 bytes, over limit.schema.bytes (8)");
     /* Checked before parsing: even broken JSON gets the limit error. */
-    bad_lim("{{{{{{{{{{{{", &l, LIM, "max_json_bytes");
+    bad_lim("{{{{{{{{{{{{", &l, LIM, "limit.schema.bytes");
 
     cf_schema_limits_default(&l);
     l.max_fields = 2;
@@ -859,14 +1006,15 @@ static void test_limits(void **state)
     cf_schema_free(s);
     bad_lim("{'type': 'record', 'name': 'R', 'fields': [{'name': 'a', 'type': 'int'},"
             " {'name': 'b', 'type': 'int'}, {'name': 'c', 'type': 'int'}]}",
-            &l, LIM, "record R has 3 fields (max_fields 2)");
+            &l, LIM, "record R has 3 fields, over limit.schema.fields (2)");
 
     cf_schema_limits_default(&l);
     l.max_branches = 2;
     s = NULL;
     assert_int_equal(compile_lim("['null', 'int']", &l, &s, NULL), CFAVRO_OK);
     cf_schema_free(s);
-    bad_lim("['null', 'int', 'long']", &l, LIM, "union has 3 branches (max_branches 2)");
+    bad_lim("['null', 'int', 'long']", &l, LIM,
+            "union has 3 branches, over limit.schema.branches (2)");
 
     cf_schema_limits_default(&l);
     l.max_symbols = 2;
@@ -876,7 +1024,7 @@ static void test_limits(void **state)
                      CFAVRO_OK);
     cf_schema_free(s);
     bad_lim("{'type': 'enum', 'name': 'E', 'symbols': ['A', 'B', 'C']}", &l, LIM,
-            "enum E has 3 symbols (max_symbols 2)");
+            "enum E has 3 symbols, over limit.schema.symbols (2)");
 
     cf_schema_limits_default(&l);
     l.max_fixed_size = 4;
@@ -885,7 +1033,7 @@ static void test_limits(void **state)
                      CFAVRO_OK);
     cf_schema_free(s);
     bad_lim("{'type': 'fixed', 'name': 'F', 'size': 5}", &l, LIM,
-            "fixed F: size 5 is over max_fixed_size (4)");
+            "fixed F: size 5 is over limit.schema.fixed.size (4)");
 
     cf_schema_limits_default(&l);
     l.max_nodes = 3; /* union + array + shared int */
@@ -895,11 +1043,12 @@ static void test_limits(void **state)
     assert_int_equal(s->node_count, 3);
     cf_schema_free(s);
     bad_lim("['int', {'type': 'array', 'items': 'long'}]", &l, LIM,
-            "items of array in branch 1 of union in schema: schema has more than 3 types (max_nodes)");
+            "items of array in branch 1 of union in schema: schema has more than 3 types, over "
+            "limit.schema.nodes (3)");
 
     cf_schema_limits_default(&l);
     l.max_nodes = 0;
-    bad_lim("'int'", &l, LIM, "max_nodes");
+    bad_lim("'int'", &l, LIM, "over limit.schema.nodes (0)");
 }
 
 /* {'type': 'array', 'items': ... n levels ... 'int'} */
@@ -935,7 +1084,7 @@ static void test_depth(void **state)
     free(j);
     j = nested_arrays(65);
     assert_int_equal(cf_schema_compile(j, strlen(j), NULL, &s, &err), LIM);
-    assert_non_null(strstr(err.message, "nested deeper than 64 (max_depth)"));
+    assert_non_null(strstr(err.message, "nested deeper than limit.schema.depth (64)"));
     assert_non_null(strstr(err.message, "items of array in items of array in"));
     free(j);
 
@@ -1105,6 +1254,24 @@ static void test_names_helpers(void **state)
     assert_int_equal(cf_strtab_put(&t, "k5", 2, 9, &old), 0);
     assert_int_equal(old, CF_STRTAB_MISSING);
     assert_int_equal(cf_strtab_get(&t, "k5", 2), 9);
+    /* One key in two spaces: two entries; space 0 is the plain calls'. */
+    assert_int_equal(cf_strtab_put_in(&t, 3, "k5", 2, 30, &old), 0);
+    assert_int_equal(old, CF_STRTAB_MISSING);
+    assert_int_equal(cf_strtab_put_in(&t, 4, "k5", 2, 40, &old), 0);
+    assert_int_equal(old, CF_STRTAB_MISSING);
+    assert_int_equal(cf_strtab_put_in(&t, 3, "k5", 2, 99, &old), 0);
+    assert_int_equal(old, 30);
+    assert_int_equal(cf_strtab_get_in(&t, 3, "k5", 2), 30);
+    assert_int_equal(cf_strtab_get_in(&t, 4, "k5", 2), 40);
+    assert_int_equal(cf_strtab_get_in(&t, 0, "k5", 2), 9);
+    assert_int_equal(cf_strtab_get_in(&t, 5, "k5", 2), CF_STRTAB_MISSING);
+    for (uint32_t i = 0; i < 1000; i++) { /* growth keeps the spaces apart */
+        assert_int_equal(cf_strtab_put_in(&t, i + 1, keys[i], strlen(keys[i]), i, &old), 0);
+    }
+    assert_int_equal(cf_strtab_get_in(&t, 3, "k5", 2), 30);
+    assert_int_equal(cf_strtab_get_in(&t, 6, "k5", 2), 5);
+    assert_int_equal(cf_strtab_get(&t, "k5", 2), 9);
+    assert_int_equal(cf_strtab_get(&t, "k6", 2), CF_STRTAB_MISSING);
     /* The generation wrapping around clears stale entries for real. */
     t.gen = UINT32_MAX;
     assert_int_equal(cf_strtab_put(&t, "zz", 2, 1, &old), 0);
@@ -1167,6 +1334,26 @@ static void test_alloc_failures(void **state)
                  " {'name': 'n', 'type': ['null', 'L']}]}");
     alloc_sweep(j, strlen(j), CFAVRO_OK);
     free(j);
+    /* More namespaces than the first table holds, each type listed in a
+     * union by full name and referenced again: every growth step fails once. */
+    bb ns = {0};
+    bb_text(&ns, "{\"type\":\"record\",\"name\":\"R\",\"fields\":[");
+    char piece[128];
+    for (int i = 0; i < 40; i++) {
+        snprintf(piece, sizeof piece,
+                 "{\"name\":\"a%d\",\"type\":{\"type\":\"fixed\",\"name\":\"F\","
+                 "\"namespace\":\"n%d.m\",\"size\":1}},",
+                 i, i);
+        bb_text(&ns, piece);
+    }
+    bb_text(&ns, "{\"name\":\"u\",\"type\":[\"null\"");
+    for (int i = 0; i < 40; i++) {
+        snprintf(piece, sizeof piece, ",\"n%d.m.F\"", i);
+        bb_text(&ns, piece);
+    }
+    bb_text(&ns, "]},{\"name\":\"v\",\"type\":[\"n3.m.F\",\"n2.m.F\"]}]}");
+    alloc_sweep((const char *)ns.d, ns.n, CFAVRO_OK);
+    bb_free(&ns);
     /* Failing schemas free what they built before the error. */
     j = sq("{'type': 'record', 'name': 'R', 'fields': [{'name': 'a', 'type':"
            " {'type': 'enum', 'name': 'E', 'symbols': ['A']}}, {'name': 'b', 'type': 'dobule'}]}");
@@ -1193,6 +1380,8 @@ int main(void)
         cmocka_unit_test(test_logical),
         cmocka_unit_test(test_decimal_digits),
         cmocka_unit_test(test_invalid),
+        cmocka_unit_test(test_aliases_defaults),
+        cmocka_unit_test(test_field_defaults_unchecked),
         cmocka_unit_test(test_message_fits),
         cmocka_unit_test(test_limits),
         cmocka_unit_test(test_depth),

@@ -12,7 +12,8 @@
  * branch arrays, the cf_schema itself) lives in one arena of a few large
  * blocks; the node array grows separately during the compile and is copied
  * into the arena at the end. On any failure the arena and the temporaries are
- * freed and nothing escapes.
+ * freed and nothing escapes. Time and memory are proportional to the text,
+ * plus the full names (see "Names cost what their text costs" below).
  */
 #include "schema_internal.h"
 
@@ -114,24 +115,48 @@ typedef struct cf_loc {
     size_t index;      /* LOC_BRANCH: branch number */
 } cf_loc;
 
-/* A namespace: ns[0..len), not NUL-terminated; len 0 is the null namespace. */
-typedef struct cf_ns {
+/*
+ * Names cost what their text costs. A namespace is interned once, as a
+ * number (0 is the null namespace), and named types are keyed by (namespace
+ * number, short name): defining, referencing or listing a type in a union
+ * hashes and compares only the text written there, never a full name built
+ * for the occasion. Each named type's full name is built once (counted
+ * against limit.schema.names.bytes, since a long namespace inherited by many
+ * definitions would otherwise cost text length squared) and its union
+ * wrapper once, when a union first lists it.
+ */
+
+/* The text of a namespace: ptr[0..len), not NUL-terminated, borrowed from
+ * the parsed document. */
+typedef struct cf_ns_text {
     const char *ptr;
     size_t len;
-} cf_ns;
+} cf_ns_text;
+
+/* What the compile keeps per node beside the program itself. */
+typedef struct cf_node_aux {
+    cf_str open;           /* named types: {"full.Name": once a union lists it */
+    uint32_t union_serial; /* the last union that listed this named type... */
+    uint32_t union_branch; /* ...and as which branch (duplicate check) */
+} cf_node_aux;
 
 typedef struct cf_ctx {
     const cf_schema_limits *lim;
     cfavro_error *err;
     cf_arena arena;
-    cf_node *nodes; /* grows during the compile, copied to the arena at the end */
+    cf_node *nodes;   /* grows during the compile, copied to the arena at the end */
+    cf_node_aux *aux; /* as many as nodes; freed at the end */
     uint32_t count;
     uint32_t cap;
-    cf_strtab names;   /* full name -> node index of every named type so far */
-    cf_strtab scratch; /* duplicate checks (field names, symbols, branches) */
+    cf_strtab names;      /* (namespace number, short name) -> node index */
+    cf_strtab ns_numbers; /* namespace text -> namespace number */
+    cf_ns_text *ns_text;  /* namespace number -> text; [0] is the null namespace */
+    uint32_t ns_count;
+    uint32_t ns_cap;
+    size_t name_bytes;     /* bytes of the full names built so far */
+    uint32_t union_serial; /* unions compiled so far */
+    cf_strtab scratch;     /* duplicate checks (field names, symbols) */
     uint32_t prim[CF_STRING + 1]; /* shared node of each plain primitive */
-    char *tmp;         /* buffer for building full names to look up */
-    size_t tmp_cap;
 } cf_ctx;
 
 #define NO_NODE UINT32_MAX
@@ -220,28 +245,49 @@ static int nomem(cf_ctx *c)
                         "out of memory while compiling the schema");
 }
 
+/* Grow an array of *cap elements of `size` bytes to hold at least
+ * `need` elements (doubling, at most `max`). */
+static int grow_array(void **arr, uint32_t *cap, uint32_t need, uint32_t max, size_t size)
+{
+    uint32_t ncap = *cap < 8 ? 16 : (*cap > UINT32_MAX / 2 ? UINT32_MAX : *cap * 2);
+    if (ncap > max) {
+        ncap = max;
+    }
+    if (ncap < need) {
+        ncap = need;
+    }
+    size_t bytes = (size_t)ncap * size;
+    if (bytes / size != ncap) { /* 32-bit size_t */
+        return -1;
+    }
+    void *na = cf_realloc(*arr, bytes);
+    if (na == NULL) {
+        return -1;
+    }
+    *arr = na;
+    *cap = ncap;
+    return 0;
+}
+
 static int node_new(cf_ctx *c, const cf_loc *loc, cf_kind kind, uint32_t *out)
 {
     if (c->count >= c->lim->max_nodes) {
-        return fail(c, loc, CFAVRO_E_LIMIT_SCHEMA, "schema has more than %u types (max_nodes)",
-                    c->lim->max_nodes);
+        return fail(c, loc, CFAVRO_E_LIMIT_SCHEMA,
+                    "schema has more than %u types, over limit.schema.nodes (%u)",
+                    c->lim->max_nodes, c->lim->max_nodes);
     }
     if (c->count == c->cap) {
-        uint32_t ncap = c->cap < 8 ? 16 : (c->cap > UINT32_MAX / 2 ? UINT32_MAX : c->cap * 2);
-        if (ncap > c->lim->max_nodes) {
-            ncap = c->lim->max_nodes;
-        }
-        size_t bytes = (size_t)ncap * sizeof(cf_node);
-        if (bytes / sizeof(cf_node) != ncap) { /* 32-bit size_t */
+        /* nodes and aux share the capacity: grow aux first, so a failure
+         * leaves cap describing both */
+        uint32_t cap = c->cap;
+        if (grow_array((void **)&c->aux, &cap, c->count + 1, c->lim->max_nodes,
+                       sizeof *c->aux) != 0 ||
+            grow_array((void **)&c->nodes, &c->cap, c->count + 1, c->lim->max_nodes,
+                       sizeof *c->nodes) != 0) {
             return nomem(c);
         }
-        cf_node *nn = cf_realloc(c->nodes, bytes);
-        if (nn == NULL) {
-            return nomem(c);
-        }
-        c->nodes = nn;
-        c->cap = ncap;
     }
+    memset(&c->aux[c->count], 0, sizeof c->aux[c->count]);
     cf_node *n = &c->nodes[c->count];
     memset(n, 0, sizeof *n);
     n->kind = (uint8_t)kind;
@@ -258,21 +304,6 @@ static int node_new(cf_ctx *c, const cf_loc *loc, cf_kind kind, uint32_t *out)
 /* Names                                                                     */
 /* ------------------------------------------------------------------------ */
 
-static int tmp_reserve(cf_ctx *c, size_t n)
-{
-    if (n <= c->tmp_cap) {
-        return CFAVRO_OK;
-    }
-    size_t cap = n < 256 ? 256 : n;
-    char *p = cf_realloc(c->tmp, cap);
-    if (p == NULL) {
-        return nomem(c);
-    }
-    c->tmp = p;
-    c->tmp_cap = cap;
-    return CFAVRO_OK;
-}
-
 static int prim_node(cf_ctx *c, const cf_loc *loc, int kind, uint32_t *out)
 {
     if (c->prim[kind] == NO_NODE) {
@@ -283,10 +314,49 @@ static int prim_node(cf_ctx *c, const cf_loc *loc, int kind, uint32_t *out)
     return CFAVRO_OK;
 }
 
+/* The number of the namespace ptr[0..len) (a valid namespace), new or
+ * already seen; the empty namespace is the null namespace, 0. The text is
+ * borrowed: it lives in the parsed document for the whole compile. */
+static int ns_intern(cf_ctx *c, const char *ptr, size_t len, uint32_t *out)
+{
+    if (len == 0) {
+        *out = 0;
+        return CFAVRO_OK;
+    }
+    if (c->ns_count >= c->ns_cap &&
+        grow_array((void **)&c->ns_text, &c->ns_cap, c->ns_count + 1, UINT32_MAX,
+                   sizeof *c->ns_text) != 0) {
+        return nomem(c);
+    }
+    uint32_t have;
+    if (cf_strtab_put(&c->ns_numbers, ptr, len, c->ns_count, &have) != 0) {
+        return nomem(c);
+    }
+    if (have != CF_STRTAB_MISSING) {
+        *out = have;
+        return CFAVRO_OK;
+    }
+    c->ns_text[c->ns_count] = (cf_ns_text){ptr, len};
+    *out = c->ns_count++;
+    return CFAVRO_OK;
+}
+
+/* The last '.' of s[0..len), or NULL. */
+static const char *last_dot(const char *s, size_t len)
+{
+    while (len > 0) {
+        if (s[--len] == '.') {
+            return s + len;
+        }
+    }
+    return NULL;
+}
+
 /* A type given by name: a primitive or a named type defined earlier (or
  * being defined: recursion). An unqualified name is looked up in the
- * enclosing namespace first, then in the null namespace, as Java does. */
-static int resolve_name(cf_ctx *c, const char *s, size_t len, cf_ns ns, const cf_loc *loc,
+ * enclosing namespace `ns` first, then in the null namespace, as Java does;
+ * a full name by its namespace's number and its last part. */
+static int resolve_name(cf_ctx *c, const char *s, size_t len, uint32_t ns, const cf_loc *loc,
                         uint32_t *out)
 {
     int prim = cf_avro_primitive_kind(s, len);
@@ -294,15 +364,19 @@ static int resolve_name(cf_ctx *c, const char *s, size_t len, cf_ns ns, const cf
         return prim_node(c, loc, prim, out);
     }
     uint32_t idx = NO_NODE;
-    if (memchr(s, '.', len) == NULL && ns.len > 0) {
-        TRY(tmp_reserve(c, ns.len + 1 + len));
-        memcpy(c->tmp, ns.ptr, ns.len);
-        c->tmp[ns.len] = '.';
-        memcpy(c->tmp + ns.len + 1, s, len);
-        idx = cf_strtab_get(&c->names, c->tmp, ns.len + 1 + len);
-    }
-    if (idx == NO_NODE) {
-        idx = cf_strtab_get(&c->names, s, len);
+    const char *dot = last_dot(s, len);
+    if (dot != NULL) {
+        uint32_t space = cf_strtab_get(&c->ns_numbers, s, (size_t)(dot - s));
+        if (space != CF_STRTAB_MISSING) {
+            idx = cf_strtab_get_in(&c->names, space, dot + 1, len - (size_t)(dot + 1 - s));
+        }
+    } else {
+        if (ns != 0) {
+            idx = cf_strtab_get_in(&c->names, ns, s, len);
+        }
+        if (idx == NO_NODE) {
+            idx = cf_strtab_get_in(&c->names, 0, s, len);
+        }
     }
     if (idx == NO_NODE) {
         char buf[72];
@@ -313,16 +387,62 @@ static int resolve_name(cf_ctx *c, const char *s, size_t len, cf_ns ns, const cf
     return CFAVRO_OK;
 }
 
+/* "aliases" of a named type (`field` NULL: full names allowed) or of field
+ * `field` of record `owner` (simple names only). Nothing reads aliases until
+ * reader schemas do, but the specification and Java's parser refuse a
+ * malformed list, and so does this compiler: a schema accepted now stays
+ * usable then. */
+static int check_aliases(cf_ctx *c, const json_t *obj, const cf_loc *loc, const char *what,
+                         const char *owner, const char *field, size_t field_len)
+{
+    const json_t *aj = json_object_get(obj, "aliases");
+    if (aj == NULL) {
+        return CFAVRO_OK;
+    }
+    char problem[160];
+    char buf[72];
+    problem[0] = '\0';
+    if (!json_is_array(aj)) {
+        snprintf(problem, sizeof problem, "\"aliases\" must be an array of strings, not %s",
+                 json_kind(aj));
+    }
+    for (size_t i = 0; problem[0] == '\0' && i < json_array_size(aj); i++) {
+        const json_t *a = json_array_get(aj, i);
+        if (!json_is_string(a)) {
+            snprintf(problem, sizeof problem, "alias %zu must be a string, not %s", i,
+                     json_kind(a));
+            break;
+        }
+        const char *s = json_string_value(a);
+        size_t len = json_string_length(a);
+        /* A full name follows the namespace rule: names joined by dots. */
+        bool valid = field != NULL ? cf_avro_name_valid(s, len) : cf_avro_namespace_valid(s, len);
+        if (!valid) {
+            snprintf(problem, sizeof problem, "invalid alias \"%s\"%s",
+                     cf_msg_text(buf, sizeof buf, s, len),
+                     field != NULL ? " (a field alias is a simple name)" : "");
+        }
+    }
+    if (problem[0] == '\0') {
+        return CFAVRO_OK;
+    }
+    if (field != NULL) {
+        return fail(c, loc, CFAVRO_E_SCHEMA_INVALID, "record %s: field \"%s\": %s", owner,
+                    cf_msg_text(buf, sizeof buf, field, field_len), problem);
+    }
+    return fail(c, loc, CFAVRO_E_SCHEMA_INVALID, "%s %s: %s", what, owner, problem);
+}
+
 /* The name of a record/enum/fixed definition `obj`: its full name (in the
  * arena), short name (the tail of the full name) and the namespace its own
  * nested definitions inherit. */
 typedef struct cf_defname {
     cf_str full;
     cf_str short_name;
-    cf_ns ns; /* namespace part of full */
+    uint32_t ns; /* number of the namespace part of full */
 } cf_defname;
 
-static int parse_name(cf_ctx *c, const json_t *obj, const char *what, cf_ns ns,
+static int parse_name(cf_ctx *c, const json_t *obj, const char *what, uint32_t ns,
                       const cf_loc *loc, cf_defname *dn)
 {
     char buf[72];
@@ -336,24 +456,19 @@ static int parse_name(cf_ctx *c, const json_t *obj, const char *what, cf_ns ns,
     }
     const char *name = json_string_value(nj);
     size_t len = json_string_length(nj);
-    const char *dot = len > 0 ? memchr(name, '.', len) : NULL;
+    const char *dot = last_dot(name, len);
     const char *short_ptr = name;
     size_t short_len = len;
-    cf_ns own = ns;
+    uint32_t own = ns;
     if (dot != NULL) {
         /* A dotted name is the full name; "namespace" is ignored. */
         if (!cf_avro_namespace_valid(name, len)) {
             return fail(c, loc, CFAVRO_E_SCHEMA_INVALID, "invalid %s name \"%s\"", what,
                         cf_msg_text(buf, sizeof buf, name, len));
         }
-        const char *last = name + len;
-        while (last[-1] != '.') {
-            last--;
-        }
-        short_ptr = last;
-        short_len = (size_t)(name + len - last);
-        own.ptr = NULL;
-        own.len = (size_t)(last - 1 - name);
+        short_ptr = dot + 1;
+        short_len = (size_t)(name + len - short_ptr);
+        TRY(ns_intern(c, name, (size_t)(dot - name), &own));
     } else {
         if (!cf_avro_name_valid(name, len)) {
             return fail(c, loc, CFAVRO_E_SCHEMA_INVALID, "invalid %s name \"%s\"", what,
@@ -361,15 +476,15 @@ static int parse_name(cf_ctx *c, const json_t *obj, const char *what, cf_ns ns,
         }
         const json_t *nsj = json_object_get(obj, "namespace");
         if (json_is_null(nsj)) {
-            own.ptr = NULL;
-            own.len = 0;
+            own = 0;
         } else if (json_is_string(nsj)) {
-            own.ptr = json_string_value(nsj);
-            own.len = json_string_length(nsj);
-            if (own.len > 0 && !cf_avro_namespace_valid(own.ptr, own.len)) {
+            const char *nsp = json_string_value(nsj);
+            size_t nsl = json_string_length(nsj);
+            if (nsl > 0 && !cf_avro_namespace_valid(nsp, nsl)) {
                 return fail(c, loc, CFAVRO_E_SCHEMA_INVALID, "%s %s: invalid namespace \"%s\"",
-                            what, name, cf_msg_text(buf, sizeof buf, own.ptr, own.len));
+                            what, name, cf_msg_text(buf, sizeof buf, nsp, nsl));
             }
+            TRY(ns_intern(c, nsp, nsl, &own));
         } else if (nsj != NULL) {
             return fail(c, loc, CFAVRO_E_SCHEMA_INVALID,
                         "%s %s: \"namespace\" must be a string or null, not %s", what, name,
@@ -382,26 +497,31 @@ static int parse_name(cf_ctx *c, const json_t *obj, const char *what, cf_ns ns,
                     cf_msg_text(buf, sizeof buf, name, len),
                     kind_name[cf_avro_primitive_kind(short_ptr, short_len)]);
     }
-    /* Build the full name in the arena: namespace + "." + short name. */
-    size_t full_len = own.len > 0 ? own.len + 1 + short_len : short_len;
-    if (full_len >= UINT32_MAX) {
+    /* The one copy of the full name: namespace + "." + short name. */
+    cf_ns_text space = own == 0 ? (cf_ns_text){NULL, 0} : c->ns_text[own];
+    size_t full_len = space.len > 0 ? space.len + 1 + short_len : short_len;
+    if (full_len >= UINT32_MAX) { /* cf_str lengths are 32-bit */
         return nomem(c);
     }
+    if (full_len > c->lim->max_name_bytes - c->name_bytes) {
+        return fail(c, loc, CFAVRO_E_LIMIT_SCHEMA,
+                    "%s %s: full names of named types take %zu bytes, over "
+                    "limit.schema.names.bytes (%zu)",
+                    what, cf_msg_text(buf, sizeof buf, short_ptr, short_len),
+                    c->name_bytes + full_len, c->lim->max_name_bytes);
+    }
+    c->name_bytes += full_len;
     char *full = cf_arena_alloc(&c->arena, full_len + 1);
     if (full == NULL) {
         return nomem(c);
     }
-    if (dot != NULL) {
-        memcpy(full, name, len);
-    } else if (own.len > 0) {
-        memcpy(full, own.ptr, own.len);
-        full[own.len] = '.';
-        memcpy(full + own.len + 1, short_ptr, short_len);
-    } else {
-        memcpy(full, short_ptr, short_len);
+    if (space.len > 0) {
+        memcpy(full, space.ptr, space.len);
+        full[space.len] = '.';
     }
+    memcpy(full + full_len - short_len, short_ptr, short_len);
     full[full_len] = '\0';
-    if (cf_strtab_get(&c->names, full, full_len) != NO_NODE) {
+    if (cf_strtab_get_in(&c->names, own, short_ptr, short_len) != NO_NODE) {
         return fail(c, loc, CFAVRO_E_SCHEMA_INVALID, "%s %s: the name is already defined", what,
                     full);
     }
@@ -409,9 +529,8 @@ static int parse_name(cf_ctx *c, const json_t *obj, const char *what, cf_ns ns,
     dn->full.len = (uint32_t)full_len;
     dn->short_name.ptr = full + full_len - short_len;
     dn->short_name.len = (uint32_t)short_len;
-    dn->ns.ptr = full;
-    dn->ns.len = full_len > short_len ? full_len - short_len - 1 : 0;
-    return CFAVRO_OK;
+    dn->ns = own;
+    return check_aliases(c, obj, loc, what, full, NULL, 0);
 }
 
 /* Create the node of a named type and register its name, so that later
@@ -424,7 +543,8 @@ static int named_node(cf_ctx *c, const cf_loc *loc, cf_kind kind, const cf_defna
     n->name = dn->full;
     n->short_name = dn->short_name;
     uint32_t existing;
-    if (cf_strtab_put(&c->names, dn->full.ptr, dn->full.len, *out, &existing) != 0) {
+    if (cf_strtab_put_in(&c->names, dn->ns, dn->short_name.ptr, dn->short_name.len, *out,
+                         &existing) != 0) {
         return nomem(c);
     }
     return CFAVRO_OK;
@@ -434,10 +554,10 @@ static int named_node(cf_ctx *c, const cf_loc *loc, cf_kind kind, const cf_defna
 /* Types                                                                     */
 /* ------------------------------------------------------------------------ */
 
-static int compile_type(cf_ctx *c, json_t *j, cf_ns ns, const cf_loc *loc, uint32_t depth,
+static int compile_type(cf_ctx *c, json_t *j, uint32_t ns, const cf_loc *loc, uint32_t depth,
                         uint32_t *out);
 
-static int compile_record(cf_ctx *c, json_t *obj, cf_ns ns, const cf_loc *loc,
+static int compile_record(cf_ctx *c, json_t *obj, uint32_t ns, const cf_loc *loc,
                           uint32_t depth, uint32_t *out)
 {
     char buf[72];
@@ -454,8 +574,9 @@ static int compile_record(cf_ctx *c, json_t *obj, cf_ns ns, const cf_loc *loc,
     }
     size_t nf = json_array_size(fields);
     if (nf > c->lim->max_fields) {
-        return fail(c, loc, CFAVRO_E_LIMIT_SCHEMA, "record %s has %zu fields (max_fields %u)", rn,
-                    nf, c->lim->max_fields);
+        return fail(c, loc, CFAVRO_E_LIMIT_SCHEMA,
+                    "record %s has %zu fields, over limit.schema.fields (%u)", rn, nf,
+                    c->lim->max_fields);
     }
     /* Pass 1: the fields' own attributes, before any recursion, so the
      * scratch table is free again by the time nested records need it. */
@@ -496,6 +617,10 @@ static int compile_record(cf_ctx *c, json_t *obj, cf_ns ns, const cf_loc *loc,
                         "record %s: field \"%s\" without a \"type\"", rn,
                         cf_msg_text(buf, sizeof buf, s, len));
         }
+        /* A field's "default" is not checked against its type: Confluent's
+         * consumers accept schemas with invalid field defaults, and nothing
+         * reads a default until reader schemas do. */
+        TRY(check_aliases(c, f, loc, "record", rn, s, len));
     }
     uint32_t idx = 0;
     TRY(named_node(c, loc, CF_RECORD, &dn, &idx));
@@ -536,7 +661,7 @@ static int compile_record(cf_ctx *c, json_t *obj, cf_ns ns, const cf_loc *loc,
     return CFAVRO_OK;
 }
 
-static int compile_enum(cf_ctx *c, json_t *obj, cf_ns ns, const cf_loc *loc, uint32_t *out)
+static int compile_enum(cf_ctx *c, json_t *obj, uint32_t ns, const cf_loc *loc, uint32_t *out)
 {
     char buf[72];
     cf_defname dn;
@@ -552,8 +677,9 @@ static int compile_enum(cf_ctx *c, json_t *obj, cf_ns ns, const cf_loc *loc, uin
     }
     size_t ns_count = json_array_size(syms);
     if (ns_count > c->lim->max_symbols) {
-        return fail(c, loc, CFAVRO_E_LIMIT_SCHEMA, "enum %s has %zu symbols (max_symbols %u)",
-                    en, ns_count, c->lim->max_symbols);
+        return fail(c, loc, CFAVRO_E_LIMIT_SCHEMA,
+                    "enum %s has %zu symbols, over limit.schema.symbols (%u)", en, ns_count,
+                    c->lim->max_symbols);
     }
     cf_strtab_reset(&c->scratch);
     for (size_t i = 0; i < ns_count; i++) {
@@ -577,6 +703,19 @@ static int compile_enum(cf_ctx *c, json_t *obj, cf_ns ns, const cf_loc *loc, uin
                         "enum %s: duplicate symbol \"%s\" (symbols %u and %zu)", en,
                         cf_msg_text(buf, sizeof buf, s, len), first, i);
         }
+    }
+    /* The default stands in for writer symbols a reader lacks; the spec
+     * (and Java) require it to be one of the symbols. */
+    const json_t *dj = json_object_get(obj, "default");
+    if (dj != NULL && !json_is_string(dj)) {
+        return fail(c, loc, CFAVRO_E_SCHEMA_INVALID,
+                    "enum %s: \"default\" must be a string, not %s", en, json_kind(dj));
+    }
+    if (dj != NULL && cf_strtab_get(&c->scratch, json_string_value(dj),
+                                    json_string_length(dj)) == CF_STRTAB_MISSING) {
+        return fail(c, loc, CFAVRO_E_SCHEMA_INVALID,
+                    "enum %s: default \"%s\" is not one of its symbols", en,
+                    cf_msg_text(buf, sizeof buf, json_string_value(dj), json_string_length(dj)));
     }
     uint32_t idx = 0;
     TRY(named_node(c, loc, CF_ENUM, &dn, &idx));
@@ -606,7 +745,7 @@ static int compile_enum(cf_ctx *c, json_t *obj, cf_ns ns, const cf_loc *loc, uin
     return CFAVRO_OK;
 }
 
-static int compile_fixed(cf_ctx *c, json_t *obj, cf_ns ns, const cf_loc *loc, uint32_t *out)
+static int compile_fixed(cf_ctx *c, json_t *obj, uint32_t ns, const cf_loc *loc, uint32_t *out)
 {
     cf_defname dn;
     TRY(parse_name(c, obj, "fixed", ns, loc, &dn));
@@ -626,8 +765,8 @@ static int compile_fixed(cf_ctx *c, json_t *obj, cf_ns ns, const cf_loc *loc, ui
     }
     if ((unsigned long long)size > c->lim->max_fixed_size) {
         return fail(c, loc, CFAVRO_E_LIMIT_SCHEMA,
-                    "fixed %s: size %lld is over max_fixed_size (%u)", fn, (long long)size,
-                    c->lim->max_fixed_size);
+                    "fixed %s: size %lld is over limit.schema.fixed.size (%u)", fn,
+                    (long long)size, c->lim->max_fixed_size);
     }
     uint32_t idx = 0;
     TRY(named_node(c, loc, CF_FIXED, &dn, &idx));
@@ -643,7 +782,7 @@ static int compile_fixed(cf_ctx *c, json_t *obj, cf_ns ns, const cf_loc *loc, ui
 }
 
 /* array (items) and map (values). */
-static int compile_container(cf_ctx *c, json_t *obj, cf_kind kind, cf_ns ns, const cf_loc *loc,
+static int compile_container(cf_ctx *c, json_t *obj, cf_kind kind, uint32_t ns, const cf_loc *loc,
                              uint32_t depth, uint32_t *out)
 {
     const char *attr = kind == CF_ARRAY ? "items" : "values";
@@ -662,7 +801,7 @@ static int compile_container(cf_ctx *c, json_t *obj, cf_kind kind, cf_ns ns, con
     return CFAVRO_OK;
 }
 
-static int compile_union(cf_ctx *c, json_t *arr, cf_ns ns, const cf_loc *loc, uint32_t depth,
+static int compile_union(cf_ctx *c, json_t *arr, uint32_t ns, const cf_loc *loc, uint32_t depth,
                          uint32_t *out)
 {
     size_t nb = json_array_size(arr);
@@ -670,7 +809,8 @@ static int compile_union(cf_ctx *c, json_t *arr, cf_ns ns, const cf_loc *loc, ui
         return fail(c, loc, CFAVRO_E_SCHEMA_INVALID, "empty union");
     }
     if (nb > c->lim->max_branches) {
-        return fail(c, loc, CFAVRO_E_LIMIT_SCHEMA, "union has %zu branches (max_branches %u)", nb,
+        return fail(c, loc, CFAVRO_E_LIMIT_SCHEMA,
+                    "union has %zu branches, over limit.schema.branches (%u)", nb,
                     c->lim->max_branches);
     }
     uint32_t idx = 0;
@@ -680,7 +820,6 @@ static int compile_union(cf_ctx *c, json_t *arr, cf_ns ns, const cf_loc *loc, ui
         return nomem(c);
     }
     uint32_t min = UINT32_MAX;
-    bool nullable = false;
     for (size_t i = 0; i < nb; i++) {
         json_t *b = json_array_get(arr, i);
         cf_loc bl = {loc, LOC_BRANCH, NULL, 0, NULL, i};
@@ -692,10 +831,14 @@ static int compile_union(cf_ctx *c, json_t *arr, cf_ns ns, const cf_loc *loc, ui
         const cf_node *bn = &c->nodes[t];
         br[i].type = t;
         if (kind_is_named(bn->kind)) {
-            if (cf_arena_json_wrap(&c->arena, "{\"", bn->name.ptr, bn->name.len, "\":",
-                                   &br[i].json_open) != 0) {
+            /* One wrapper per named type, shared by every union listing it. */
+            cf_str *open = &c->aux[t].open;
+            if (open->ptr == NULL &&
+                cf_arena_json_wrap(&c->arena, "{\"", bn->name.ptr, bn->name.len, "\":", open) !=
+                    0) {
                 return nomem(c);
             }
+            br[i].json_open = *open;
         } else {
             br[i].json_open.ptr = kind_open[bn->kind];
             br[i].json_open.len = (uint32_t)strlen(kind_open[bn->kind]);
@@ -703,24 +846,26 @@ static int compile_union(cf_ctx *c, json_t *arr, cf_ns ns, const cf_loc *loc, ui
         if (bn->min_size < min) {
             min = bn->min_size;
         }
-        nullable |= bn->kind == CF_NULL;
     }
     /* The spec allows one branch per unnamed type (array and map included)
-     * and one per named type's full name. */
+     * and one per named type's full name. A full name is one node, so named
+     * branches are told apart by node: marked with this union's serial. */
     size_t first_of_kind[KIND_COUNT];
     for (int k = 0; k < KIND_COUNT; k++) {
         first_of_kind[k] = SIZE_MAX;
     }
-    cf_strtab_reset(&c->scratch);
+    uint32_t serial = ++c->union_serial;
     for (size_t i = 0; i < nb; i++) {
         const cf_node *bn = &c->nodes[br[i].type];
+        cf_node_aux *ax = &c->aux[br[i].type];
         size_t first = SIZE_MAX;
         if (kind_is_named(bn->kind)) {
-            uint32_t f32;
-            if (cf_strtab_put(&c->scratch, bn->name.ptr, bn->name.len, (uint32_t)i, &f32) != 0) {
-                return nomem(c);
+            if (ax->union_serial == serial) {
+                first = ax->union_branch;
+            } else {
+                ax->union_serial = serial;
+                ax->union_branch = (uint32_t)i;
             }
-            first = f32 == CF_STRTAB_MISSING ? SIZE_MAX : f32;
         } else if (first_of_kind[bn->kind] != SIZE_MAX) {
             first = first_of_kind[bn->kind];
         } else {
@@ -736,13 +881,12 @@ static int compile_union(cf_ctx *c, json_t *arr, cf_ns ns, const cf_loc *loc, ui
     n->count = (uint32_t)nb;
     n->branches = br;
     n->min_size = sat_add(1, min);
-    n->flags = nullable ? CF_NODE_NULLABLE : 0;
     *out = idx;
     return CFAVRO_OK;
 }
 
 /* {"type": ...} */
-static int compile_object(cf_ctx *c, json_t *obj, cf_ns ns, const cf_loc *loc, uint32_t depth,
+static int compile_object(cf_ctx *c, json_t *obj, uint32_t ns, const cf_loc *loc, uint32_t depth,
                           uint32_t *out)
 {
     const json_t *tj = json_object_get(obj, "type");
@@ -789,7 +933,7 @@ static int compile_object(cf_ctx *c, json_t *obj, cf_ns ns, const cf_loc *loc, u
     return resolve_name(c, ts, tl, ns, loc, out);
 }
 
-static int compile_type(cf_ctx *c, json_t *j, cf_ns ns, const cf_loc *loc, uint32_t depth,
+static int compile_type(cf_ctx *c, json_t *j, uint32_t ns, const cf_loc *loc, uint32_t depth,
                         uint32_t *out)
 {
     if (json_is_string(j)) {
@@ -803,7 +947,8 @@ static int compile_type(cf_ctx *c, json_t *j, cf_ns ns, const cf_loc *loc, uint3
      * view of the schema) shallow whatever the input. */
     if (depth > c->lim->max_depth) {
         return fail(c, loc, CFAVRO_E_LIMIT_SCHEMA,
-                    "type definitions nested deeper than %u (max_depth)", c->lim->max_depth);
+                    "type definitions nested deeper than limit.schema.depth (%u)",
+                    c->lim->max_depth);
     }
     if (json_is_array(j)) {
         return compile_union(c, j, ns, loc, depth, out);
@@ -862,7 +1007,7 @@ int cf_schema_compile(const char *json, size_t len, const cf_schema_limits *limi
     }
     if (len > limits->max_json_bytes) {
         return cf_error_set(err, CFAVRO_E_LIMIT_SCHEMA, CFAVRO_NO_OFFSET,
-                            "schema text is %zu bytes, over max_json_bytes (%zu)", len,
+                            "schema text is %zu bytes, over limit.schema.bytes (%zu)", len,
                             limits->max_json_bytes);
     }
     if (json == NULL) {
@@ -887,14 +1032,15 @@ int cf_schema_compile(const char *json, size_t len, const cf_schema_limits *limi
      * block of about that size serves most schemas. */
     cf_arena_init(&c.arena, len * 2 + 512);
     cf_strtab_init(&c.names);
+    cf_strtab_init(&c.ns_numbers);
     cf_strtab_init(&c.scratch);
+    c.ns_count = 1; /* 0: the null namespace, never stored */
     for (int k = 0; k <= CF_STRING; k++) {
         c.prim[k] = NO_NODE;
     }
     cf_loc top = {NULL, LOC_TOP, NULL, 0, NULL, 0};
-    cf_ns null_ns = {NULL, 0};
     uint32_t root = 0;
-    int rc = compile_type(&c, doc, null_ns, &top, 1, &root);
+    int rc = compile_type(&c, doc, 0, &top, 1, &root);
     if (rc == CFAVRO_OK) {
         rc = finish(&c, json, len, root, out);
     }
@@ -903,8 +1049,10 @@ int cf_schema_compile(const char *json, size_t len, const cf_schema_limits *limi
         *out = NULL;
     }
     cf_free(c.nodes);
-    cf_free(c.tmp);
+    cf_free(c.aux);
+    cf_free(c.ns_text);
     cf_strtab_free(&c.names);
+    cf_strtab_free(&c.ns_numbers);
     cf_strtab_free(&c.scratch);
     json_decref(doc);
     return rc;

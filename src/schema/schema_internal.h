@@ -9,8 +9,9 @@
  * of indices. A named type is compiled once and every later reference to its
  * name reuses the same node index.
  *
- * All strings point into memory owned by the cf_schema (an arena freed by
- * cf_schema_free) and are NUL-terminated; `len` excludes the NUL.
+ * All strings are NUL-terminated (`len` excludes the NUL) and point into
+ * memory owned by the cf_schema (an arena freed by cf_schema_free) or into
+ * static literals (primitive names, their union wrappers).
  */
 #ifndef CFAVRO_SCHEMA_INTERNAL_H
 #define CFAVRO_SCHEMA_INTERNAL_H
@@ -72,7 +73,8 @@ typedef struct cf_field {
 } cf_field;
 
 /* Union branch: its node and the text that opens its Avro-JSON wrapper
- * ({"string": or {"com.example.Side": — full name for named types). */
+ * ({"string": or {"com.example.Side": — full name for named types; every
+ * branch of one named type shares one copy). */
 typedef struct cf_branch {
     uint32_t type;      /* node index */
     cf_str json_open;   /* e.g. {"string": */
@@ -81,7 +83,6 @@ typedef struct cf_branch {
 typedef struct cf_node {
     uint8_t kind;      /* cf_kind */
     uint8_t logical;   /* cf_logical */
-    uint16_t flags;    /* CF_NODE_* */
     uint32_t count;    /* record fields / union branches / enum symbols / fixed size */
     uint32_t child;    /* array items / map values: node index */
     /* Lower bound of the encoded size of any value of this type, in bytes
@@ -89,29 +90,44 @@ typedef struct cf_node {
      * counts that the remaining input cannot hold before looping over them.
      * A lower bound is all that is needed, so cycles may count as 0. */
     uint32_t min_size;
-    int32_t precision; /* decimal only */
-    int32_t scale;     /* decimal only */
-    cf_str name;       /* full name for record/enum/fixed (com.example.Trade);
-                          the primitive type name otherwise (string, array, ...) */
-    cf_str short_name; /* record/enum/fixed: name without namespace (Trade) */
+    /* Decimal only. Nothing renders precision; reader-schema resolution
+     * will (two decimals match only if precision and scale do). */
+    int32_t precision;
+    int32_t scale;
+    cf_str name;       /* full name for record/enum/fixed (com.example.Trade), the
+                          one copy the compile made; the primitive type name
+                          otherwise (string, array, ...) */
+    cf_str short_name; /* record/enum/fixed: name without namespace (Trade), the
+                          tail of `name`; the root's is the first error path
+                          segment */
     cf_field *fields;  /* CF_RECORD: count entries */
     cf_branch *branches; /* CF_UNION: count entries */
     cf_str *symbols;   /* CF_ENUM: count entries, each pre-escaped with quotes: "BUY" */
-    cf_str *symbol_names; /* CF_ENUM: count entries, raw symbol text: BUY */
+    /* CF_ENUM: count entries, raw symbol text: BUY. Nothing reads them yet;
+     * reader-schema resolution will, to map writer symbols to the reader's
+     * by name. */
+    cf_str *symbol_names;
     uint32_t zero_fields; /* CF_RECORD: fields whose type has min_size 0 */
 } cf_node;
 
-#define CF_NODE_NULLABLE 0x0001u /* CF_UNION that has a null branch */
-
+/* What one compile may take, each settable by the client key named here;
+ * going over any of them is CFAVRO_E_LIMIT_SCHEMA with a message naming the
+ * key. Compile time and memory are proportional to the schema text (jansson's
+ * tree aside) plus, at most, twice max_name_bytes. */
 typedef struct cf_schema_limits {
-    size_t max_json_bytes;   /* schema text size; default 1 MiB */
-    uint32_t max_depth;      /* nesting of type definitions in the JSON; default 64 */
-    uint32_t max_nodes;      /* compiled nodes; default 100000 */
-    uint32_t max_fields;     /* fields per record; default 10000 */
-    uint32_t max_branches;   /* branches per union; default 1000 */
-    uint32_t max_symbols;    /* symbols per enum; default 100000 */
-    uint32_t max_fixed_size; /* bytes per fixed; default 16 MiB */
-    size_t max_name_bytes;   /* total bytes of interned full names; default 4 MiB */
+    size_t max_json_bytes;   /* limit.schema.bytes: schema text size; default 1 MiB */
+    uint32_t max_depth;      /* limit.schema.depth: nesting of type definitions; default 64 */
+    uint32_t max_nodes;      /* limit.schema.nodes: compiled nodes; default 100000 */
+    uint32_t max_fields;     /* limit.schema.fields: fields per record; default 10000 */
+    uint32_t max_branches;   /* limit.schema.branches: branches per union; default 1000 */
+    uint32_t max_symbols;    /* limit.schema.symbols: symbols per enum; default 100000 */
+    uint32_t max_fixed_size; /* limit.schema.fixed.size: bytes per fixed; default 16 MiB */
+    /* limit.schema.names.bytes: total bytes of the named types' full names,
+     * each kept once (its union wrapper, built once if a union lists the
+     * type, adds as much again); default 4 MiB. A namespace inherited by
+     * many definitions is repeated in each full name: without this budget a
+     * long one would cost the text's length squared. */
+    size_t max_name_bytes;
 } cf_schema_limits;
 
 /* Fill `limits` with the defaults listed above. */
@@ -122,7 +138,8 @@ typedef struct cf_schema {
     uint32_t node_count;
     uint32_t root;      /* node index of the top-level type */
     cf_str json;        /* a copy of the schema text as given */
-    /* private to the compiler: arena blocks etc. */
+    /* private to the compiler: the arena's chain of blocks, which holds
+     * everything above (this struct included) */
     void *priv;
 } cf_schema;
 
@@ -132,7 +149,9 @@ typedef struct cf_schema {
  * a new schema (free with cf_schema_free). On failure returns
  * CFAVRO_E_SCHEMA_INVALID (message names the problem and where, e.g.
  * `field "price" of record com.example.Trade: unknown type name "dobule"`),
- * CFAVRO_E_LIMIT_SCHEMA, CFAVRO_E_SCHEMA_UNSUPPORTED or CFAVRO_E_NOMEM, with
+ * CFAVRO_E_LIMIT_SCHEMA (message names the limit.schema.* key, e.g.
+ * `record R has 10001 fields, over limit.schema.fields (10000)`) or
+ * CFAVRO_E_NOMEM, with
  * `err` filled (err may be NULL), and *out is NULL.
  * Pure function of its input; thread-safe.
  */

@@ -211,9 +211,10 @@ void cf_arena_release(cf_arena_block *head)
 /* Its address differs per process under ASLR: a free, race-free seed. */
 static const char seed_anchor = 0;
 
-static uint32_t str_hash(const char *s, size_t len)
+static uint32_t str_hash(uint32_t space, const char *s, size_t len)
 {
     uint64_t h = 0xcbf29ce484222325u ^ ((uint64_t)(uintptr_t)&seed_anchor * 0x9e3779b97f4a7c15u);
+    h = (h ^ space) * 0x9e3779b97f4a7c15u;
     for (size_t i = 0; i < len; i++) {
         h ^= (unsigned char)s[i];
         h *= 0x100000001b3u;
@@ -252,8 +253,8 @@ void cf_strtab_reset(cf_strtab *t)
     }
 }
 
-static cf_strtab_entry *strtab_find(const cf_strtab *t, const char *key, size_t len,
-                                    uint32_t h)
+static cf_strtab_entry *strtab_find(const cf_strtab *t, uint32_t space, const char *key,
+                                    size_t len, uint32_t h)
 {
     uint32_t mask = t->cap - 1;
     for (uint32_t i = h & mask;; i = (i + 1) & mask) {
@@ -261,19 +262,24 @@ static cf_strtab_entry *strtab_find(const cf_strtab *t, const char *key, size_t 
         if (e->gen != t->gen) {
             return e; /* free slot: key absent */
         }
-        if (e->len == len && memcmp(e->key, key, len) == 0) {
+        if (e->space == space && e->len == len && memcmp(e->key, key, len) == 0) {
             return e;
         }
     }
 }
 
-uint32_t cf_strtab_get(const cf_strtab *t, const char *key, size_t len)
+uint32_t cf_strtab_get_in(const cf_strtab *t, uint32_t space, const char *key, size_t len)
 {
     if (t->cap == 0 || len >= UINT32_MAX) {
         return CF_STRTAB_MISSING;
     }
-    cf_strtab_entry *e = strtab_find(t, key, len, str_hash(key, len));
+    cf_strtab_entry *e = strtab_find(t, space, key, len, str_hash(space, key, len));
     return e->gen == t->gen ? e->value : CF_STRTAB_MISSING;
+}
+
+uint32_t cf_strtab_get(const cf_strtab *t, const char *key, size_t len)
+{
+    return cf_strtab_get_in(t, 0, key, len);
 }
 
 static int strtab_grow(cf_strtab *t)
@@ -293,7 +299,8 @@ static int strtab_grow(cf_strtab *t)
     for (uint32_t i = 0; i < old.cap; i++) {
         cf_strtab_entry *e = &old.slots[i];
         if (e->gen == old.gen) {
-            cf_strtab_entry *d = strtab_find(t, e->key, e->len, str_hash(e->key, e->len));
+            cf_strtab_entry *d =
+                strtab_find(t, e->space, e->key, e->len, str_hash(e->space, e->key, e->len));
             *d = *e;
             d->gen = 1;
         }
@@ -302,8 +309,8 @@ static int strtab_grow(cf_strtab *t)
     return 0;
 }
 
-int cf_strtab_put(cf_strtab *t, const char *key, size_t len, uint32_t value,
-                  uint32_t *existing)
+int cf_strtab_put_in(cf_strtab *t, uint32_t space, const char *key, size_t len, uint32_t value,
+                     uint32_t *existing)
 {
     if (len >= UINT32_MAX) {
         return -1;
@@ -312,18 +319,24 @@ int cf_strtab_put(cf_strtab *t, const char *key, size_t len, uint32_t value,
     if ((uint64_t)(t->count + 1) * 2 > t->cap && strtab_grow(t) != 0) {
         return -1;
     }
-    cf_strtab_entry *e = strtab_find(t, key, len, str_hash(key, len));
+    cf_strtab_entry *e = strtab_find(t, space, key, len, str_hash(space, key, len));
     if (e->gen == t->gen) {
         *existing = e->value;
         return 0;
     }
     e->key = key;
     e->len = (uint32_t)len;
+    e->space = space;
     e->value = value;
     e->gen = t->gen;
     t->count++;
     *existing = CF_STRTAB_MISSING;
     return 0;
+}
+
+int cf_strtab_put(cf_strtab *t, const char *key, size_t len, uint32_t value, uint32_t *existing)
+{
+    return cf_strtab_put_in(t, 0, key, len, value, existing);
 }
 
 /* ------------------------------------------------------------------------ */

@@ -41,14 +41,18 @@ void cf_arena_release(cf_arena_block *head);
 /* ---- string table ------------------------------------------------------ */
 
 /*
- * Open addressing, keys borrowed (they must outlive their entries). A
- * per-process seed keeps crafted colliding names from turning lookups
- * quadratic. cf_strtab_reset empties the table in O(1) (generation stamp), so
- * one scratch table serves every duplicate check of a compile.
+ * Open addressing, keys borrowed (they must outlive their entries). A key is
+ * a byte string within a numbered space: the schema compiler keys named
+ * types by (namespace number, short name), so a lookup hashes and compares
+ * only the short name however long the namespace is; every other use takes
+ * space 0. A per-process seed keeps crafted colliding names from turning
+ * lookups quadratic. cf_strtab_reset empties the table in O(1) (generation
+ * stamp), so one scratch table serves every duplicate check of a compile.
  */
 typedef struct cf_strtab_entry {
     const char *key;
     uint32_t len;
+    uint32_t space;
     uint32_t value;
     uint32_t gen; /* live iff equal to the table's gen */
 } cf_strtab_entry;
@@ -65,11 +69,15 @@ typedef struct cf_strtab {
 void cf_strtab_init(cf_strtab *t);
 void cf_strtab_free(cf_strtab *t);
 void cf_strtab_reset(cf_strtab *t);
-/* The value stored for key, or CF_STRTAB_MISSING. */
-uint32_t cf_strtab_get(const cf_strtab *t, const char *key, size_t len);
-/* Insert key -> value unless present. Returns 0 and sets *existing to
- * CF_STRTAB_MISSING when inserted, or 0 and the old value when the key was
+/* The value stored for (space, key), or CF_STRTAB_MISSING. */
+uint32_t cf_strtab_get_in(const cf_strtab *t, uint32_t space, const char *key, size_t len);
+/* Insert (space, key) -> value unless present. Returns 0 and sets *existing
+ * to CF_STRTAB_MISSING when inserted, or 0 and the old value when the key was
  * already there (nothing changed); -1 when out of memory. */
+int cf_strtab_put_in(cf_strtab *t, uint32_t space, const char *key, size_t len, uint32_t value,
+                     uint32_t *existing);
+/* The same in space 0. */
+uint32_t cf_strtab_get(const cf_strtab *t, const char *key, size_t len);
 int cf_strtab_put(cf_strtab *t, const char *key, size_t len, uint32_t value,
                   uint32_t *existing);
 
