@@ -256,19 +256,79 @@ CFAVRO_API int cfavro_frame_write_v1(const uint8_t guid[CFAVRO_GUID_SIZE], void 
 /* ------------------------------------------------------------------------ */
 
 /*
- * String key/value settings, listed in README.md (where Confluent's client
- * has a property for the same thing, cfavro uses its name). Values are
- * validated when set: an unknown key or a bad value fails with
- * CFAVRO_E_CONFIG and a message naming the key.
+ * String key/value settings. Where Confluent's clients have a property for
+ * the same thing, cfavro uses its name. Every key is one row of the library's
+ * settings table, which this build lists at run time (cfavro_setting_at
+ * below), `cfavro decode --help` prints, and the build installs as
+ * share/doc/cfavro/settings.md under the install prefix (key, scope,
+ * default, accepted values, one line of documentation each).
+ *
+ * Scopes: a client key (schema.dir, limit.schema.*, the schema-registry
+ * keys) is read by cfavro_client_new only. A decoder key (json.*, decode.*,
+ * limit.depth, limit.items, limit.output.bytes) set in the config is the
+ * default of every decoder made from the client; cfavro_decoder_set
+ * overrides it for one decoder and refuses client keys.
+ *
+ * Values are checked when set: an unknown key, a bad value or a key this
+ * build does not support fails with CFAVRO_E_CONFIG and a message naming the
+ * key. Messages never show the value of a secret key (credentials such as
+ * basic.auth.user.info), and show at most 32 bytes of any other value or
+ * unknown key, with bytes outside printable ASCII written as \xNN and "..."
+ * where it was cut.
+ *
+ * The schema-registry keys (schema.registry.url, basic.auth.*,
+ * bearer.auth.*, ssl.*, request.timeout.ms, max.retries, retries.*,
+ * cache.capacity, proxy, schema.registry.context, cfavro.registry.*) are
+ * reserved: this version has no schema-registry client, so setting one fails
+ * with CFAVRO_E_CONFIG saying so (after its value has been checked). Their
+ * rows are listed without CFAVRO_SETTING_AVAILABLE.
  */
 typedef struct cfavro_config cfavro_config;
 
 /* Returns NULL only when out of memory. */
 CFAVRO_API cfavro_config *cfavro_config_new(void);
 CFAVRO_API void cfavro_config_free(cfavro_config *cfg);
-/* Copies key and value (NUL-terminated). Setting a key twice keeps the last. */
+/* Copies the value (key and value NUL-terminated). Setting a key twice keeps
+ * the last value. Not thread-safe on one config. */
 CFAVRO_API int cfavro_config_set(cfavro_config *cfg, const char *key, const char *value,
                                  cfavro_error *err);
+
+/* Where a setting applies (cfavro_setting_info.scope). */
+typedef enum cfavro_setting_scope {
+    CFAVRO_SETTING_CLIENT = 1, /* read by cfavro_client_new only */
+    CFAVRO_SETTING_DECODER = 2 /* a decoder option: in a config, the default of
+                                  the client's decoders */
+} cfavro_setting_scope;
+
+/* Bits of cfavro_setting_info.flags. */
+typedef enum cfavro_setting_flag {
+    CFAVRO_SETTING_SECRET = 1u << 0,   /* a credential: never shown in messages */
+    CFAVRO_SETTING_AVAILABLE = 1u << 1 /* this build accepts the key (unset for
+                                          keys reserved for a later version) */
+} cfavro_setting_flag;
+
+/* One row of the settings table. Every string is static (owned by the
+ * library, valid for the life of the process, never freed by the caller). */
+typedef struct cfavro_setting_info {
+    const char *name;          /* the key, e.g. "json.union" */
+    const char *default_value; /* the default as the text one would set, or
+                                  NULL when the key is unset by default */
+    const char *accepted;      /* the accepted values or range, one line, e.g.
+                                  "avro, plain" or "1 to 10000" */
+    const char *doc;           /* what it does, one line */
+    uint32_t scope;            /* cfavro_setting_scope */
+    uint32_t flags;            /* cfavro_setting_flag bits */
+} cfavro_setting_info;
+
+/* Number of rows in the settings table. Pure; thread-safe. */
+CFAVRO_API size_t cfavro_setting_count(void);
+
+/* Row `index` (0 .. cfavro_setting_count() - 1, in documentation order;
+ * indices may shift when a version adds keys, so find a key by its name), or
+ * NULL past the end. The row is static: never free it. Rows may gain fields
+ * at the end in later versions, so read it through the pointer rather than
+ * copying the struct. Pure; thread-safe. */
+CFAVRO_API const cfavro_setting_info *cfavro_setting_at(size_t index);
 
 /* ------------------------------------------------------------------------ */
 /* Client: schema sources + compiled schemas (shared, thread-safe)           */
@@ -308,8 +368,10 @@ typedef struct cfavro_decoder cfavro_decoder;
 CFAVRO_API cfavro_decoder *cfavro_decoder_new(cfavro_client *client, cfavro_error *err);
 CFAVRO_API void cfavro_decoder_free(cfavro_decoder *dec);
 
-/* Override an output/decoding option (json.*, decode.*, limit.* keys) for this
- * decoder only. */
+/* Override a decoder setting (scope CFAVRO_SETTING_DECODER: json.*, decode.*,
+ * limit.depth, limit.items, limit.output.bytes) for this decoder only. A
+ * client key, an unknown key or a bad value fails with CFAVRO_E_CONFIG and
+ * leaves the decoder's settings as they were. */
 CFAVRO_API int cfavro_decoder_set(cfavro_decoder *dec, const char *key, const char *value,
                                   cfavro_error *err);
 

@@ -497,6 +497,36 @@ class Usage(CliTest):
                          "tombstone", "message INDEX: null value (tombstone), skipped"):
                 self.assertIn(word, run.out)
 
+    def test_help_lists_settings_table(self):
+        """--help lists every row of the library's settings table (as the
+        generated settings.md has them), with secret and reserved rows marked."""
+        path = os.environ.get("CFAVRO_SETTINGS_DOC")
+        self.assertTrue(path, "CFAVRO_SETTINGS_DOC is not set (tests/meson.build sets it)")
+        with open(path, encoding="utf-8") as f:
+            rows = re.findall(r"^\| `([^`]+)` \| (client|decoder) \| [^|]* \| .*? \| "
+                              r"((?:secret|reserved|, )*) \| ", f.read(), re.M)
+        self.assertGreaterEqual(len(rows), 40)
+        run = cfavro("decode", "--help")
+        self.assertEqual(run.code, 0)
+        lines = run.out.splitlines()
+        for name, scope, notes in rows:
+            heads = [line for line in lines if line.startswith("  " + name + " (")]
+            self.assertEqual(len(heads), 1, name)
+            head = heads[0]
+            self.assertIn("(" + scope, head)
+            self.assertEqual("secret" in head, "secret" in notes, name)
+            self.assertEqual("reserved" in head, "reserved" in notes, name)
+        for marked in ("basic.auth.user.info", "bearer.auth.token", "ssl.key.password"):
+            self.assertIn((marked, "client", "secret, reserved"), rows)
+
+    def test_set_secret_not_echoed(self):
+        run = self.decode("--set", "basic.auth.user.info=user:S3KR1T")
+        self.assertUsage(run, "no schema-registry client")
+        self.assertNotIn("S3KR1T", run.err)
+        run = self.decode("--set", "bearer.auth.token=S3KR1T with space")
+        self.assertUsage(run, "bearer.auth.token: invalid value")
+        self.assertNotIn("S3KR1T", run.err)
+
     def test_version(self):
         run = cfavro("--version")
         self.assertEqual(run.code, 0)

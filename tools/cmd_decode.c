@@ -13,6 +13,80 @@
 #include "commands.h"
 #include "input.h"
 
+/* Words written to one output, wrapped before column 80. */
+typedef struct wrapper {
+    FILE *out;
+    int col;    /* the cursor's column */
+    int indent; /* where continuation lines start */
+    bool fresh; /* nothing written on this line yet */
+} wrapper;
+
+static void wrap_newline(wrapper *w, int indent)
+{
+    fprintf(w->out, "\n%*s", indent, "");
+    w->col = indent;
+    w->fresh = true;
+}
+
+/* Append the words of `text`, one space apart, breaking lines at spaces. */
+static void wrap_words(wrapper *w, const char *text)
+{
+    const char *p = text;
+    for (;;) {
+        p += strspn(p, " ");
+        size_t len = strcspn(p, " ");
+        if (len == 0) {
+            return;
+        }
+        if (!w->fresh && w->col + 1 + (int)len > 79) {
+            wrap_newline(w, w->indent);
+        } else if (!w->fresh) {
+            putc(' ', w->out);
+            w->col++;
+        }
+        fwrite(p, 1, len, w->out);
+        w->col += (int)len;
+        w->fresh = false;
+        p += len;
+    }
+}
+
+/* The library's settings table, through its public listing: every key --set
+ * accepts, so this list cannot fall behind the library. */
+static void put_settings(FILE *out)
+{
+    fputs("Settings (--set KEY=VALUE; also installed as share/doc/cfavro/settings.md):\n"
+          "  Client keys apply to the whole run; decoder keys are the output\n"
+          "  options above under their library names. The value of a key marked\n"
+          "  secret is never shown in messages. Keys marked reserved are for the\n"
+          "  schema-registry client, which this version does not have: they are\n"
+          "  refused.\n",
+          out);
+    for (size_t i = 0; i < cfavro_setting_count(); i++) {
+        const cfavro_setting_info *s = cfavro_setting_at(i);
+        char head[160];
+        snprintf(head, sizeof head, "%s (%s%s%s):", s->name,
+                 s->scope == CFAVRO_SETTING_CLIENT ? "client" : "decoder",
+                 (s->flags & CFAVRO_SETTING_SECRET) ? ", secret" : "",
+                 (s->flags & CFAVRO_SETTING_AVAILABLE) ? "" : ", reserved");
+        fputs("  ", out);
+        wrapper w = {out, 2, 8, true};
+        wrap_words(&w, head);
+        wrap_words(&w, s->accepted);
+        if (s->default_value != NULL) {
+            char dflt[96];
+            snprintf(dflt, sizeof dflt, "(default %s)",
+                     s->default_value[0] != '\0' ? s->default_value : "\"\"");
+            wrap_words(&w, dflt);
+        }
+        w.indent = 6;
+        wrap_newline(&w, 6);
+        wrap_words(&w, s->doc);
+        putc('\n', out);
+    }
+    putc('\n', out);
+}
+
 void cf_cmd_decode_help(FILE *out)
 {
     fputs(
@@ -73,6 +147,7 @@ void cf_cmd_decode_help(FILE *out)
         "  -h, --help            show this help\n"
         "\n",
         out);
+    put_settings(out);
     fputs(
         "Errors:\n"
         "  A message that fails to decode prints one line on standard error and\n"

@@ -8,46 +8,6 @@
 #include "error_internal.h"
 #include "source_internal.h"
 
-int cf_client_setting(cfavro_client *client, const char *key, const char *value,
-                      cfavro_error *err)
-{
-    uint64_t n;
-    if (strcmp(key, "schema.dir") == 0) {
-        if (value[0] == '\0') {
-            return cf_error_set(err, CFAVRO_E_CONFIG, CFAVRO_NO_OFFSET,
-                                "config schema.dir: empty directory name");
-        }
-        if (client != NULL) {
-            char *dir = cf_strndup(value, strlen(value));
-            if (dir == NULL) {
-                return cf_error_set(err, CFAVRO_E_NOMEM, CFAVRO_NO_OFFSET, "out of memory");
-            }
-            cf_free(client->schema_dir);
-            client->schema_dir = dir;
-        }
-        return CFAVRO_OK;
-    }
-    if (strcmp(key, "limit.schema.bytes") == 0 || strcmp(key, "limit.schema.depth") == 0) {
-        bool bytes = key[13] == 'b';
-        uint64_t max = bytes ? (uint64_t)1 << 30 : 10000;
-        if (!cf_parse_u64(value, max, &n) || n == 0) {
-            return cf_error_set(err, CFAVRO_E_CONFIG, CFAVRO_NO_OFFSET,
-                                "config %s: invalid value \"%.64s\" (expected an integer from 1 "
-                                "to %llu)",
-                                key, value, (unsigned long long)max);
-        }
-        if (client != NULL) {
-            if (bytes) {
-                client->limits.max_json_bytes = (size_t)n;
-            } else {
-                client->limits.max_depth = (uint32_t)n;
-            }
-        }
-        return CFAVRO_OK;
-    }
-    return -1;
-}
-
 cfavro_client *cfavro_client_new(const cfavro_config *cfg, cfavro_error *err)
 {
     cf_error_clear(err);
@@ -56,7 +16,8 @@ cfavro_client *cfavro_client_new(const cfavro_config *cfg, cfavro_error *err)
         cf_error_set(err, CFAVRO_E_NOMEM, CFAVRO_NO_OFFSET, "out of memory");
         return NULL;
     }
-    cf_options_default(&c->defaults);
+    /* The compiler's own defaults first, for any field no row covers; the
+     * table's rows then set every documented one. */
     cf_schema_limits_default(&c->limits);
     if (cf_cache_init(&c->table) != CFAVRO_OK) {
         cf_free(c);
@@ -69,22 +30,18 @@ cfavro_client *cfavro_client_new(const cfavro_config *cfg, cfavro_error *err)
         cf_error_set(err, CFAVRO_E_NOMEM, CFAVRO_NO_OFFSET, "cannot create a mutex");
         return NULL;
     }
-    for (size_t i = 0; cfg != NULL && i < cfg->count; i++) {
-        const cf_setting *s = &cfg->items[i];
-        int rc = cf_options_set(&c->defaults, s->key, s->value, err);
-        if (rc == -1) {
-            rc = cf_client_setting(c, s->key, s->value, err);
-        }
-        if (rc == -1) {
-            /* cfavro_config_set validated every key; reaching here means the
-             * config was built by a different library version. */
-            rc = cf_error_set(err, CFAVRO_E_CONFIG, CFAVRO_NO_OFFSET,
-                              "unknown config key \"%.100s\"", s->key);
-        }
-        if (rc != CFAVRO_OK) {
-            cfavro_client_free(c);
-            return NULL;
-        }
+    /* Client rows land in the client, decoder rows in the defaults its
+     * decoders copy. Values were checked by cfavro_config_set; applying can
+     * still run out of memory (schema.dir is copied). */
+    cf_settings_target target = {.options = &c->defaults, .schema = &c->limits};
+    target.text[CF_CLIENT_TEXT_SCHEMA_DIR] = &c->schema_dir;
+    int rc = cf_settings_apply_defaults(&target, err);
+    for (size_t i = 0; rc == CFAVRO_OK && cfg != NULL && i < cfg->count; i++) {
+        rc = cf_settings_apply(cfg->items[i].row, cfg->items[i].value, &target, err);
+    }
+    if (rc != CFAVRO_OK) {
+        cfavro_client_free(c);
+        return NULL;
     }
     return c;
 }

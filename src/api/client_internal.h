@@ -17,12 +17,6 @@ struct cfavro_client {
     cf_cache table;
 };
 
-/* Apply one client-level setting (not a decoder option). Returns CFAVRO_OK,
- * CFAVRO_E_CONFIG or -1 when the key is not a client key. `client` may be
- * NULL to validate only. */
-int cf_client_setting(cfavro_client *client, const char *key, const char *value,
-                      cfavro_error *err);
-
 /* The compiled schema for `id`: the table first (lock-free), then the
  * sources. On failure fills err (status, message, schema_id). */
 int cf_client_schema(cfavro_client *client, int32_t id, const cf_schema **out,

@@ -8,6 +8,7 @@
 #include "error_internal.h"
 #include "frame_internal.h"
 #include "json_write_internal.h"
+#include "settings_internal.h"
 #include "walk_internal.h"
 
 struct cfavro_decoder {
@@ -60,12 +61,9 @@ int cfavro_decoder_set(cfavro_decoder *dec, const char *key, const char *value,
         return cf_error_set(err, CFAVRO_E_ARGUMENT, CFAVRO_NO_OFFSET,
                             "cfavro_decoder_set: NULL argument");
     }
-    int rc = cf_options_set(&dec->opt, key, value, err);
-    if (rc == -1) {
-        return cf_error_set(err, CFAVRO_E_CONFIG, CFAVRO_NO_OFFSET,
-                            "config key \"%.100s\" is not a decoder option (the json.*, "
-                            "decode.* and limit.* keys are, except the client's limit.schema.*)",
-                            key);
+    int rc = cf_settings_set_decoder(&dec->opt, key, value, err);
+    if (rc != CFAVRO_OK) {
+        return rc; /* the options are as they were */
     }
     dec->out.limit = dec->opt.json.max_output + 1; /* room for the NUL, as in _new */
     if (dec->out.cap > dec->out.limit) {

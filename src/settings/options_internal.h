@@ -1,5 +1,7 @@
 /* Decoding and output options: the json.*, decode.* and limit.* settings a
- * client hands to its decoders as defaults and a decoder may override. */
+ * client hands to its decoders as defaults and a decoder may override. The
+ * keys, their parsing and their defaults are rows of the settings table
+ * (settings_internal.h). */
 #ifndef CFAVRO_OPTIONS_INTERNAL_H
 #define CFAVRO_OPTIONS_INTERNAL_H
 
@@ -17,14 +19,7 @@ typedef struct cf_options {
     cf_json_options json;
 } cf_options;
 
+/* The documented defaults (the settings table's decoder rows). */
 void cf_options_default(cf_options *opt);
-
-/* Apply one setting. Returns CFAVRO_OK, CFAVRO_E_CONFIG (bad value; message
- * names the key and the accepted values) or -1 when `key` is not an option
- * key at all (so the caller can try its own keys); err untouched then. */
-int cf_options_set(cf_options *opt, const char *key, const char *value, cfavro_error *err);
-
-/* Parse a non-negative decimal integer setting (no sign, no junk, <= max). */
-bool cf_parse_u64(const char *value, uint64_t max, uint64_t *out);
 
 #endif
