@@ -3,8 +3,9 @@
  *
  * Input: selector byte (schema, trailing-bytes and tight-limit flags), an
  * output-options byte, then the message (see make_seeds.py). Each input runs
- * through cfavro_validate, cfavro_decode_json and cfavro_decode_json_payload
- * with the same options, and checks:
+ * through cfavro_validate, cfavro_decode_json, cfavro_decode_frame_json,
+ * cfavro_decode_payload_json and cfavro_decode_batch_json with the same
+ * options, and checks:
  *   - validate and JSON agree on the status, the error offset and the field
  *     path (JSON may instead stop at limit.output.bytes, which validation
  *     does not have);
@@ -12,7 +13,10 @@
  *   - successful JSON is NUL-terminated, has no raw NUL, and parses with
  *     jansson (except where jansson has limits of its own: decimals written
  *     as bare numbers beyond int64/double, U+0000 inside object keys);
+ *   - decoding the parsed frame gives the same status, detail and text;
  *   - decoding the unprefixed payload gives the same status and text;
+ *   - a batch of the message twice gives each row the single call's status,
+ *     schema id and (cfavro_decoder_batch_error) full error detail;
  *   - peak library memory stays within the bound of fuzz_common.h and none
  *     is left behind once the decoder is freed.
  */
@@ -44,6 +48,12 @@ static void check_error(const cfavro_error *e, int rc, const char *call)
     FZ_ASSERT(e->message[0] != '\0', "%s failed with %d and an empty message", call, rc);
     FZ_ASSERT(strcmp(cfavro_strerror(rc), "unknown cfavro status") != 0,
               "%s returned undocumented status %d", call, rc);
+}
+
+static bool same_error(const cfavro_error *a, const cfavro_error *b)
+{
+    return a->status == b->status && a->offset == b->offset && a->schema_id == b->schema_id &&
+           strcmp(a->message, b->message) == 0 && strcmp(a->path, b->path) == 0;
 }
 
 static void check_json_text(const char *json, size_t len, uint8_t opt, const char *call)
@@ -112,22 +122,36 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         FZ_ASSERT(json == NULL && json_len == 0, "cfavro_decode_json failed but left a text");
     }
 
-    /* The same payload without its header: same result, same text. */
+    char *copy = NULL;
+    if (rj == CFAVRO_OK) {
+        copy = malloc(json_len + 1);
+        FZ_ASSERT(copy != NULL, "out of memory");
+        memcpy(copy, json, json_len + 1);
+    }
+
+    /* The parsed frame (V0 or V1): the same call in another form. */
     cfavro_frame frame;
-    if (cfavro_frame_parse(m.msg, m.msg_len, &frame, NULL) == CFAVRO_OK &&
-        frame.kind == CFAVRO_FRAME_V0) {
-        char *copy = NULL;
-        if (rj == CFAVRO_OK) {
-            copy = malloc(json_len + 1);
-            FZ_ASSERT(copy != NULL, "out of memory");
-            memcpy(copy, json, json_len + 1);
-        }
+    bool parsed = cfavro_frame_parse(m.msg, m.msg_len, &frame, NULL) == CFAVRO_OK;
+    if (parsed) {
+        const char *fj = NULL;
+        size_t fj_len = 0;
+        int rf = cfavro_decode_frame_json(dec, &frame, &fj, &fj_len);
+        FZ_ASSERT(rf == rj && same_error(cfavro_decoder_error(dec), &ej),
+                  "cfavro_decode_json says %d (%s), cfavro_decode_frame_json %d (%s)", rj,
+                  ej.message, rf, cfavro_decoder_error(dec)->message);
+        FZ_ASSERT(rf != CFAVRO_OK || (fj_len == json_len && memcmp(fj, copy, json_len) == 0),
+                  "frame decoding gives different JSON: %.*s vs %.*s", (int)fj_len, fj,
+                  (int)json_len, copy);
+    }
+
+    /* The same payload without its header: same result, same text. */
+    if (parsed && frame.kind == CFAVRO_FRAME_V0) {
         const char *pj = NULL;
         size_t pj_len = 0;
-        int rp = cfavro_decode_json_payload(dec, frame.schema_id, frame.payload,
+        int rp = cfavro_decode_payload_json(dec, frame.schema_id, frame.payload,
                                             frame.payload_size, &pj, &pj_len);
-        check_error(cfavro_decoder_error(dec), rp, "cfavro_decode_json_payload");
-        FZ_ASSERT(rp == rj, "cfavro_decode_json says %d, cfavro_decode_json_payload %d (%s)",
+        check_error(cfavro_decoder_error(dec), rp, "cfavro_decode_payload_json");
+        FZ_ASSERT(rp == rj, "cfavro_decode_json says %d, cfavro_decode_payload_json %d (%s)",
                   rj, rp, cfavro_decoder_error(dec)->message);
         if (rp == CFAVRO_OK) {
             FZ_ASSERT(pj_len == json_len && memcmp(pj, copy, json_len) == 0,
@@ -140,8 +164,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                       (unsigned long long)cfavro_decoder_error(dec)->offset,
                       (unsigned long long)ej.offset);
         }
-        free(copy);
     }
+    free(copy);
 
     /* The batch call: the message twice gives two identical results, each
      * what the single call said. */
@@ -157,6 +181,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             for (int i = 0; i < 2; i++) {
                 FZ_ASSERT(res[i].status == rj, "batch message %d: %d, single call %d", i,
                           res[i].status, rj);
+                const cfavro_error *be = cfavro_decoder_batch_error(dec, (size_t)i);
+                if (rj == CFAVRO_OK) {
+                    FZ_ASSERT(be == NULL, "batch message %d decoded but has an error", i);
+                    FZ_ASSERT(parsed && frame.kind == CFAVRO_FRAME_V0 &&
+                                  res[i].schema_id == frame.schema_id,
+                              "batch message %d: schema id %lld", i,
+                              (long long)res[i].schema_id);
+                } else {
+                    FZ_ASSERT(be != NULL && same_error(be, &ej),
+                              "batch message %d: detail %s, single call %s", i,
+                              be != NULL ? be->message : "(none)", ej.message);
+                    FZ_ASSERT(res[i].schema_id == ej.schema_id && res[i].offset == ej.offset,
+                              "batch message %d: result differs from the detail", i);
+                }
                 if (rj == CFAVRO_OK) {
                     FZ_ASSERT(res[i].json_len == json_len &&
                                   res[i].json_offset + json_len < nd_len &&
@@ -171,6 +209,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             /* Only the shared buffer can fail a whole batch: two outputs may
              * pass limit.output.bytes where one did not. */
             FZ_ASSERT(rb == CFAVRO_E_LIMIT_OUTPUT, "batch call failed with %d", rb);
+            FZ_ASSERT(nd != NULL && nd[nd_len] == '\0', "stopped batch lost its text");
+            FZ_ASSERT(cfavro_decoder_batch_error(dec, 1) != NULL &&
+                          cfavro_decoder_batch_error(dec, 1)->status != CFAVRO_OK,
+                      "stopped batch: message 1 has no detail");
         }
     }
 

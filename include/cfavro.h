@@ -217,7 +217,8 @@ typedef enum cfavro_frame_kind {
 } cfavro_frame_kind;
 
 /* The parsed frame. `payload` points into the caller's message buffer
- * (borrowed: valid as long as that buffer is). */
+ * (borrowed: valid as long as that buffer is). cfavro_decode_frame_json and
+ * cfavro_validate_frame decode it. */
 typedef struct cfavro_frame {
     int kind;                       /* cfavro_frame_kind */
     int32_t schema_id;              /* V0 only; 0 for V1 */
@@ -380,37 +381,89 @@ CFAVRO_API int cfavro_decoder_set(cfavro_decoder *dec, const char *key, const ch
  * NULL (a NULL `dec` gives a static CFAVRO_E_ARGUMENT detail). */
 CFAVRO_API const cfavro_error *cfavro_decoder_error(const cfavro_decoder *dec);
 
-/* Decoding rules shared by the calls below: the payload must hold exactly
- * one value of the writer schema (bytes left over fail with
- * CFAVRO_E_TRAILING_BYTES unless decode.trailing.bytes=allow); a schema that
- * is just "bytes" (no logical type) takes the whole payload as the value,
- * with no Avro length prefix, because that is what Confluent's serializers
- * write for it. Malformed input fails that one call and leaves the decoder
- * usable. */
-
-/* Decode one framed message to JSON text. On success *json / *json_len point
+/*
+ * The decode family is named cfavro_<verb>[_<input>][_<output>]:
+ *
+ *   input                    to JSON                      validate only
+ *   framed message (bytes)   cfavro_decode_json           cfavro_validate
+ *   parsed cfavro_frame      cfavro_decode_frame_json     cfavro_validate_frame
+ *   schema id + payload      cfavro_decode_payload_json   cfavro_validate_payload
+ *   many framed messages     cfavro_decode_batch_json     -
+ *
+ * All of them take one path: a message is parsed into a frame (V0 messages
+ * skip the general parser; the result is the same), a payload with an id is
+ * a header-mode V0 frame, and a frame is looked up and decoded.
+ *
+ * Decoding rules shared by all: the payload must hold exactly one value of
+ * the writer schema (bytes left over fail with CFAVRO_E_TRAILING_BYTES unless
+ * decode.trailing.bytes=allow); a schema that is just "bytes" (no logical
+ * type) takes the whole payload as the value, with no Avro length prefix,
+ * because that is what Confluent's serializers write for it. Malformed input
+ * fails that one call and leaves the decoder usable.
+ *
+ * Error detail (cfavro_decoder_error): offsets count bytes in the whole
+ * message, header included: a failure in a frame's payload is at
+ * frame->header_size + its position in the payload, so offsets of a payload
+ * or header-mode frame (header_size 0) count from the payload's first byte.
+ * schema_id is the frame's id (CFAVRO_NO_SCHEMA_ID for V1 frames and
+ * messages whose frame did not parse).
+ *
+ * V1 (GUID) frames parse but do not decode in this version: they fail with
+ * CFAVRO_E_SCHEMA_NOT_FOUND and a message giving the GUID in hex, because a
+ * GUID is resolved only by a schema registry, which this version has no
+ * client for (cfavro_client_add_schema and schema.dir are keyed by integer
+ * id). The offset is that of the GUID in the message (1), or
+ * CFAVRO_NO_OFFSET in header mode.
+ *
+ * Results and failures of the JSON calls: on success *json / *json_len point
  * to the JSON document (NUL-terminated, no trailing newline), borrowed from
- * the decoder and valid until the next call on `dec`. On failure returns the
- * status and fills cfavro_decoder_error(dec); *json is set to NULL and
- * *json_len to 0 (whenever those pointers are non-NULL). */
+ * the decoder and valid until the next call on `dec`. On failure they return
+ * the status and fill cfavro_decoder_error(dec); *json is set to NULL and
+ * *json_len to 0 (whenever those pointers are non-NULL). A NULL `dec`, `json`
+ * or `json_len`, or a NULL input with a length > 0, fails with
+ * CFAVRO_E_ARGUMENT.
+ */
+
+/* Decode one framed message (V0 or V1, see cfavro_frame_parse) to JSON. */
 CFAVRO_API int cfavro_decode_json(cfavro_decoder *dec, const void *msg, size_t len,
                                   const char **json, size_t *json_len);
 
-/* Check that one framed message decodes, without producing output. */
-CFAVRO_API int cfavro_validate(cfavro_decoder *dec, const void *msg, size_t len);
+/* Decode a parsed frame: from cfavro_frame_parse, cfavro_frame_parse_header
+ * (header mode) or filled in by the caller with the same meaning. `frame` is
+ * only read during the call; its payload is borrowed likewise. A NULL frame,
+ * a NULL frame->payload with payload_size > 0, a kind other than
+ * CFAVRO_FRAME_V0 / CFAVRO_FRAME_V1, or a header_size other than 0 or that
+ * kind's header size fail with CFAVRO_E_ARGUMENT. In header mode
+ * (header_size 0) a failing payload that starts like a V0 frame gets the
+ * hint of cfavro_decode_payload_json. */
+CFAVRO_API int cfavro_decode_frame_json(cfavro_decoder *dec, const cfavro_frame *frame,
+                                        const char **json, size_t *json_len);
 
-/* Decode an unprefixed Avro payload written with schema `schema_id` (for
- * header mode, or data that was already stripped). If decoding fails and the
- * payload looks like it still carries a Confluent header, the message says so.
- * Output and failure as for cfavro_decode_json. */
-CFAVRO_API int cfavro_decode_json_payload(cfavro_decoder *dec, int32_t schema_id,
+/* Decode an unprefixed Avro payload written with schema `schema_id` (data
+ * whose header was already stripped); the same as cfavro_decode_frame_json on
+ * a header-mode V0 frame. If decoding fails and the payload looks like it
+ * still carries a Confluent header, the message says so. (Renamed from
+ * cfavro_decode_json_payload: see the README's ABI note.) */
+CFAVRO_API int cfavro_decode_payload_json(cfavro_decoder *dec, int32_t schema_id,
                                           const void *payload, size_t len,
                                           const char **json, size_t *json_len);
+
+/* Check that one framed message / frame / payload decodes, without producing
+ * output: the same status and error detail as the matching JSON call, except
+ * that validation has no output to exceed limit.output.bytes. Arguments as
+ * for the JSON calls. */
+CFAVRO_API int cfavro_validate(cfavro_decoder *dec, const void *msg, size_t len);
+CFAVRO_API int cfavro_validate_frame(cfavro_decoder *dec, const cfavro_frame *frame);
+CFAVRO_API int cfavro_validate_payload(cfavro_decoder *dec, int32_t schema_id,
+                                       const void *payload, size_t len);
 
 /* Per-message result of a batch call. */
 typedef struct cfavro_batch_result {
     int status;          /* CFAVRO_OK or the message's failure status */
     uint64_t offset;     /* failure offset in that message, or CFAVRO_NO_OFFSET */
+    int64_t schema_id;   /* the message's schema id, success or failure, or
+                            CFAVRO_NO_SCHEMA_ID (V1 frame, framing error, not
+                            decoded) */
     size_t json_offset;  /* success: where its line starts in the NDJSON buffer */
     size_t json_len;     /* success: its length, newline excluded; 0 on failure */
 } cfavro_batch_result;
@@ -418,21 +471,54 @@ typedef struct cfavro_batch_result {
 /*
  * Decode `count` framed messages (msgs[i], lens[i]) to NDJSON: one line per
  * message that decoded, in input order, each ending in '\n'. Messages that
- * fail produce no line; results[i] (caller-provided array of `count`) says
- * what happened to each. The buffer is borrowed from the decoder, valid until
- * the next call on `dec`. Returns CFAVRO_OK when the batch ran (even if some
- * messages failed: check results) and *failed (if non-NULL) counts failures;
- * returns an error only for bad arguments, no memory, or limit.output.bytes
- * reached: then the messages from the one that hit it on are not decoded
- * (their results carry that status), and *ndjson still holds the lines of
- * the messages before it (results say which), or is NULL with *ndjson_len 0
- * when not even those could be kept. cfavro_decoder_error(dec) describes the
- * last failed message.
+ * fail produce no line (a NULL msgs[i] with lens[i] > 0 fails that message
+ * with CFAVRO_E_ARGUMENT); results[i] (caller-provided array of `count`) says
+ * what happened to each, and cfavro_decoder_batch_error(dec, i) gives the
+ * full detail of each failure. The buffer is borrowed from the decoder, valid
+ * until the next call on `dec`, and NUL-terminated.
+ *
+ * Returns CFAVRO_OK when the batch ran (even if some messages failed: check
+ * results) and *failed (if non-NULL) counts failures. Returns an error only
+ * for bad arguments (nothing decoded, *failed untouched), or when the batch
+ * had to stop: limit.output.bytes reached (the NDJSON, newlines included,
+ * may hold at most that many bytes) or no memory (for the output, or for a
+ * failure's detail: see cfavro_decoder_batch_error). Then the message that
+ * hit it carries that status (or its own failure, when its detail found no
+ * room), the messages after it are not decoded (their results carry the
+ * batch's status, CFAVRO_NO_OFFSET and CFAVRO_NO_SCHEMA_ID) and *ndjson holds
+ * the lines of the messages before it (results say which). *ndjson is NULL
+ * with *ndjson_len 0 only when not even an empty buffer could be allocated
+ * (then no message was decoded).
+ *
+ * cfavro_decoder_error(dec) afterwards: CFAVRO_OK when every message decoded;
+ * the failure that stopped the batch when it returns an error; otherwise the
+ * detail of the last failed message.
  */
 CFAVRO_API int cfavro_decode_batch_json(cfavro_decoder *dec, const void *const *msgs,
                                         const size_t *lens, size_t count,
                                         cfavro_batch_result *results, const char **ndjson,
                                         size_t *ndjson_len, size_t *failed);
+
+/*
+ * The full detail (status, offset, schema id, field path, message) of
+ * message `index` of the last cfavro_decode_batch_json call on `dec`; the
+ * same detail a single cfavro_decode_json call on that message would give
+ * (the batch's own output limit and a NULL msgs[index] aside).
+ * Returns NULL when that message decoded, when `index` is not below the last
+ * batch's count (or that call failed on its arguments), and when `dec` is
+ * NULL. A message the batch did not decode (see above) gets a detail saying
+ * why. Borrowed: valid until the next call on `dec` other than this one and
+ * cfavro_decoder_error, which change nothing (so reading several indexes in
+ * a row is fine; copy what you keep).
+ *
+ * The decoder keeps the detail of every failed message of a batch (about
+ * 0.5 KiB each) in space that grows only when messages fail and is reused by
+ * later batches, so a batch that fully succeeds allocates nothing once the
+ * decoder is warm. When that space cannot grow, the batch stops with
+ * CFAVRO_E_NOMEM after the failed message (whose result and detail are kept).
+ */
+CFAVRO_API const cfavro_error *cfavro_decoder_batch_error(const cfavro_decoder *dec,
+                                                          size_t index);
 
 #ifdef __cplusplus
 }

@@ -250,7 +250,7 @@ static void test_null_arguments(void **state)
     assert_int_equal(len, 0);
     json = "sentinel";
     len = 5;
-    assert_int_equal(cfavro_decode_json_payload(dec, 1, NULL, 3, &json, &len), CFAVRO_E_ARGUMENT);
+    assert_int_equal(cfavro_decode_payload_json(dec, 1, NULL, 3, &json, &len), CFAVRO_E_ARGUMENT);
     assert_null(json);
     assert_int_equal(len, 0);
     json = "sentinel";
@@ -262,10 +262,10 @@ static void test_null_arguments(void **state)
     assert_int_equal(cfavro_validate(NULL, m, n), CFAVRO_E_ARGUMENT);
     assert_int_equal(cfavro_validate(dec, NULL, 6), CFAVRO_E_ARGUMENT);
     assert_int_equal(cfavro_decoder_error(dec)->status, CFAVRO_E_ARGUMENT);
-    assert_int_equal(cfavro_decode_json_payload(NULL, 1, m + 5, n - 5, &json, &len),
+    assert_int_equal(cfavro_decode_payload_json(NULL, 1, m + 5, n - 5, &json, &len),
                      CFAVRO_E_ARGUMENT);
-    assert_int_equal(cfavro_decode_json_payload(dec, 1, NULL, 3, &json, &len), CFAVRO_E_ARGUMENT);
-    assert_int_equal(cfavro_decode_json_payload(dec, 1, m + 5, n - 5, NULL, &len),
+    assert_int_equal(cfavro_decode_payload_json(dec, 1, NULL, 3, &json, &len), CFAVRO_E_ARGUMENT);
+    assert_int_equal(cfavro_decode_payload_json(dec, 1, m + 5, n - 5, NULL, &len),
                      CFAVRO_E_ARGUMENT);
     assert_int_equal(cfavro_decode_batch_json(NULL, msgs, lens, 1, res, &json, &len, &failed),
                      CFAVRO_E_ARGUMENT);
@@ -556,12 +556,17 @@ static void test_batch(void **state)
 
     assert_int_equal(res[0].status, CFAVRO_OK);
     assert_true(res[0].offset == CFAVRO_NO_OFFSET);
+    assert_true(res[0].schema_id == 1);
+    assert_null(cfavro_decoder_batch_error(dec, 0));
     assert_int_equal(res[0].json_offset, 0);
     assert_int_equal(res[0].json_len, strchr(nd, '\n') - nd);
 
     assert_int_equal(res[1].status, CFAVRO_E_DATA_TRUNCATED);
     assert_int_equal(res[1].offset, n1);
+    assert_true(res[1].schema_id == 1);
     assert_int_equal(res[1].json_len, 0);
+    assert_int_equal(cfavro_decoder_batch_error(dec, 1)->status, CFAVRO_E_DATA_TRUNCATED);
+    assert_int_equal(cfavro_decoder_batch_error(dec, 1)->offset, n1);
 
     assert_int_equal(res[2].status, CFAVRO_OK);
     assert_int_equal(res[2].json_offset, res[0].json_len + 1);
@@ -570,6 +575,8 @@ static void test_batch(void **state)
 
     assert_int_equal(res[3].status, CFAVRO_E_FRAME_SHORT);
     assert_int_equal(res[3].offset, 3);
+    assert_true(res[3].schema_id == CFAVRO_NO_SCHEMA_ID);
+    assert_int_equal(cfavro_decoder_batch_error(dec, 3)->offset, 3);
 
     assert_int_equal(res[4].status, CFAVRO_OK);
     assert_int_equal(res[4].json_offset, res[2].json_offset + res[2].json_len + 1);
@@ -763,7 +770,7 @@ static void test_no_allocation_per_message(void **state)
         for (int i = 0; i < NM; i++) {
             assert_int_equal(cfavro_decode_json(dec, m[i], n[i], &json, &len), CFAVRO_OK);
             assert_int_equal(cfavro_validate(dec, m[i], n[i]), CFAVRO_OK);
-            assert_int_equal(cfavro_decode_json_payload(dec, 1 + (i & 1), m[i] + 5, n[i] - 5,
+            assert_int_equal(cfavro_decode_payload_json(dec, 1 + (i & 1), m[i] + 5, n[i] - 5,
                                                         &json, &len),
                              CFAVRO_OK);
         }

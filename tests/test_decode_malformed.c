@@ -781,6 +781,7 @@ static void test_framing(void **state)
     assert_null(json);
     assert_int_equal(e->offset, 1);
     assert_contains(e->message, "deadbeef0102030405060708090a0b0c");
+    assert_contains(e->message, "schema registry");
     assert_int_equal(cfavro_validate(f.dec, v1, sizeof v1), CFAVRO_E_SCHEMA_NOT_FOUND);
     /* A short V1 frame. */
     assert_int_equal(cfavro_validate(f.dec, v1, 10), CFAVRO_E_FRAME_SHORT);
@@ -825,7 +826,7 @@ static void test_five_byte_message(void **state)
     expect_fail(S_REC_IS, NULL, 0, CFAVRO_E_DATA_TRUNCATED, 5, "R.a");
 }
 
-/* cfavro_decode_json_payload on a message that still has its header. */
+/* cfavro_decode_payload_json on a message that still has its header. */
 static void test_unstripped_header_hint(void **state)
 {
     (void)state;
@@ -843,7 +844,7 @@ static void test_unstripped_header_hint(void **state)
     assert_string_equal(json, "{\"sym\":\"abc\",\"px\":42.0}");
     /* The same bytes as a payload: the header is read as data, and the
      * error says what happened. */
-    int rc = cfavro_decode_json_payload(f.dec, ID, m.d, m.n, &json, &len);
+    int rc = cfavro_decode_payload_json(f.dec, ID, m.d, m.n, &json, &len);
     const cfavro_error *e = cfavro_decoder_error(f.dec);
     assert_int_not_equal(rc, CFAVRO_OK);
     assert_null(json);
@@ -854,21 +855,21 @@ static void test_unstripped_header_hint(void **state)
     assert_contains(e->message, "not stripped");
     assert_contains(e->message, "schema id 77");
     /* The stripped payload decodes, offsets count from the payload. */
-    assert_int_equal(cfavro_decode_json_payload(f.dec, ID, m.d + 5, m.n - 5, &json, &len),
+    assert_int_equal(cfavro_decode_payload_json(f.dec, ID, m.d + 5, m.n - 5, &json, &len),
                      CFAVRO_OK);
     assert_string_equal(json, "{\"sym\":\"abc\",\"px\":42.0}");
-    assert_int_equal(cfavro_decode_json_payload(f.dec, ID, m.d + 5, 3, &json, &len),
+    assert_int_equal(cfavro_decode_payload_json(f.dec, ID, m.d + 5, 3, &json, &len),
                      CFAVRO_E_DATA_LENGTH);
     assert_int_equal(e->offset, 0);
     assert_string_equal(e->path, "T.sym");
     /* No hint when the payload does not start like a frame. */
     const uint8_t bad[] = {0x02, 'a', 0x00};
-    assert_int_equal(cfavro_decode_json_payload(f.dec, ID, bad, sizeof bad, &json, &len),
+    assert_int_equal(cfavro_decode_payload_json(f.dec, ID, bad, sizeof bad, &json, &len),
                      CFAVRO_E_DATA_TRUNCATED);
     assert_int_equal(e->offset, 2);
     assert_null(strstr(e->message, "not stripped"));
     /* Unknown id through the payload call. */
-    assert_int_equal(cfavro_decode_json_payload(f.dec, 5, bad, sizeof bad, &json, &len),
+    assert_int_equal(cfavro_decode_payload_json(f.dec, 5, bad, sizeof bad, &json, &len),
                      CFAVRO_E_SCHEMA_NOT_FOUND);
     assert_true(e->schema_id == 5);
     bb_free(&m);

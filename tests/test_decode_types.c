@@ -52,7 +52,7 @@ static void expect_json_opts(const char *schema, const char *const *opts, const 
 
     assert_int_equal(cfavro_validate(dec, msg, n + 5), CFAVRO_OK);
 
-    rc = cfavro_decode_json_payload(dec, SCHEMA_ID, n > 0 ? msg + 5 : NULL, n, &json, &json_len);
+    rc = cfavro_decode_payload_json(dec, SCHEMA_ID, n > 0 ? msg + 5 : NULL, n, &json, &json_len);
     assert_int_equal(rc, CFAVRO_OK);
     assert_string_equal(json, expected);
 

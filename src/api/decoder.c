@@ -1,10 +1,17 @@
-/* cfavro_decoder: per-thread state and the decode calls (one message, a
- * batch, validate only, unprefixed payload). */
-#include <stdio.h>
+/* cfavro_decoder: per-thread state and the decode calls. Every input form
+ * (framed message, parsed frame, schema id + payload, batch) reaches the
+ * walker through one function, decode_with_id; messages get there through
+ * decode_frame unless they take the V0 fast path, which gives the same
+ * result without the general parser. */
+#include <stdbool.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "alloc_internal.h"
+#include "batch_errors_internal.h"
+#include "bytes_internal.h"
 #include "client_internal.h"
+#include "compiler_internal.h"
 #include "error_internal.h"
 #include "frame_internal.h"
 #include "json_write_internal.h"
@@ -21,6 +28,7 @@ struct cfavro_decoder {
      * client, so the pointer stays valid. */
     int32_t memo_id;
     const cf_schema *memo;
+    cf_batch_errors batch; /* per-message failures of the last batch */
 };
 
 cfavro_decoder *cfavro_decoder_new(cfavro_client *client, cfavro_error *err)
@@ -50,6 +58,7 @@ void cfavro_decoder_free(cfavro_decoder *dec)
         return;
     }
     cf_buf_free(&dec->out);
+    cf_batch_errors_free(&dec->batch);
     cf_free(dec);
 }
 
@@ -95,37 +104,152 @@ static int lookup(cfavro_decoder *dec, int32_t id, const cf_schema **out)
     return rc;
 }
 
-/* Frame, look up and walk one message; JSON (if any) is appended to dec->out. */
-static int decode_one(cfavro_decoder *dec, const void *msg, size_t len, cf_walk_mode mode)
+const cfavro_error *cfavro_decoder_batch_error(const cfavro_decoder *dec, size_t index)
+{
+    return dec != NULL ? cf_batch_errors_find(&dec->batch, index) : NULL;
+}
+
+/* ---- one path from a frame to the walker ---------------------------------- */
+
+/* When an unprefixed payload fails to decode but begins like a Confluent
+ * frame, say so: that mistake otherwise shows up as a baffling data error. */
+static CF_NOINLINE void hint_unstripped_header(cfavro_error *err, const uint8_t *p, size_t len)
+{
+    if (len < CFAVRO_HEADER_V0_SIZE || p[0] != CFAVRO_MAGIC_V0) {
+        return;
+    }
+    int32_t id = cf_frame_read_id(p + 1);
+    cf_error_append(err,
+                    "; the payload starts with 0x00 and schema id %d: it looks like a "
+                    "Confluent-framed message whose 5-byte header was not stripped",
+                    (int)id);
+}
+
+/* Look up schema `id` and walk payload[0..len) with it, appending JSON (if
+ * any) to dec->out; `msg_offset` is where the payload starts in the message,
+ * so error offsets count in the message. The only walker call: every decode
+ * call ends here. `hint_header` (payloads without a prefix) adds the
+ * unstripped-header hint to a failure. */
+static CF_ALWAYS_INLINE int decode_with_id(cfavro_decoder *dec, int32_t id, cf_walk_mode mode,
+                                           const uint8_t *payload, size_t len,
+                                           size_t msg_offset, bool hint_header)
+{
+    const cf_schema *schema;
+    int rc = lookup(dec, id, &schema);
+    if (rc == CFAVRO_OK) {
+        rc = cf_walk_run(schema, &dec->opt, mode, payload, len, msg_offset, &dec->out, &dec->err);
+        if (hint_header && rc != CFAVRO_OK) {
+            hint_unstripped_header(&dec->err, payload, len);
+        }
+    }
+    dec->err.schema_id = id;
+    return rc;
+}
+
+/* A V1 frame: its GUID has no source in this version (see the header). */
+static int guid_not_found(cfavro_decoder *dec, const cfavro_frame *frame)
+{
+    char hex[2 * CFAVRO_GUID_SIZE + 1];
+    for (size_t i = 0; i < CFAVRO_GUID_SIZE; i++) {
+        hex[2 * i] = cf_hex_digits[frame->guid[i] >> 4];
+        hex[2 * i + 1] = cf_hex_digits[frame->guid[i] & 0x0f];
+    }
+    hex[2 * CFAVRO_GUID_SIZE] = '\0';
+    /* The GUID is in the message unless it came in a Kafka header. */
+    uint64_t at = frame->header_size == 0 ? CFAVRO_NO_OFFSET
+                                          : (uint64_t)(frame->header_size - CFAVRO_GUID_SIZE);
+    dec->err.schema_id = CFAVRO_NO_SCHEMA_ID;
+    return cf_error_set(&dec->err, CFAVRO_E_SCHEMA_NOT_FOUND, at,
+                        "schema GUID %s not found: GUIDs (V1 frames) are resolved only by a "
+                        "schema registry, which this version of cfavro has no client for "
+                        "(cfavro_client_add_schema and schema.dir are keyed by integer id)",
+                        hex);
+}
+
+/* Decode a frame that check_frame accepted. Kept out of line: for messages
+ * it is the uncommon path. */
+static CF_NOINLINE int decode_frame(cfavro_decoder *dec, const cfavro_frame *frame,
+                                    cf_walk_mode mode)
+{
+    if (frame->kind == CFAVRO_FRAME_V1) {
+        return guid_not_found(dec, frame);
+    }
+    /* An empty payload may come as NULL; the walker does arithmetic on it. */
+    static const uint8_t empty[1];
+    const uint8_t *payload = frame->payload != NULL ? frame->payload : empty;
+    return decode_with_id(dec, frame->schema_id, mode, payload, frame->payload_size,
+                          frame->header_size, frame->header_size == 0);
+}
+
+/* Anything but a well-formed V0 message: parse it, then decode the frame. */
+static CF_NOINLINE int decode_parsed(cfavro_decoder *dec, const void *msg, size_t len,
+                                     cf_walk_mode mode)
+{
+    cfavro_frame frame;
+    int rc = cfavro_frame_parse(msg, len, &frame, &dec->err);
+    return rc != CFAVRO_OK ? rc : decode_frame(dec, &frame, mode);
+}
+
+/* Decode one framed message; JSON (if any) is appended to dec->out. Out of
+ * line: partly inlined into its callers (GCC splits it), it cost an
+ * instruction more per message. */
+static CF_NOINLINE int decode_one(cfavro_decoder *dec, const void *msg, size_t len,
+                                 cf_walk_mode mode)
 {
     const uint8_t *p = msg;
     if (len >= CFAVRO_HEADER_V0_SIZE && p[0] == CFAVRO_MAGIC_V0) {
-        /* The common case, without the general parser's bookkeeping. */
-        int32_t id = cf_frame_read_id(p + 1);
-        const cf_schema *schema;
-        int rc = lookup(dec, id, &schema);
-        if (rc == CFAVRO_OK) {
-            rc = cf_walk_run(schema, &dec->opt, mode, p + CFAVRO_HEADER_V0_SIZE,
-                             len - CFAVRO_HEADER_V0_SIZE, CFAVRO_HEADER_V0_SIZE, &dec->out,
-                             &dec->err);
-        }
-        dec->err.schema_id = id;
-        return rc;
+        /* The common case, parse-free: what decode_frame would do with the
+         * V0 frame cfavro_frame_parse gives. */
+        return decode_with_id(dec, cf_frame_read_id(p + 1), mode, p + CFAVRO_HEADER_V0_SIZE,
+                              len - CFAVRO_HEADER_V0_SIZE, CFAVRO_HEADER_V0_SIZE, false);
     }
-    /* Anything else is a framing error or a V1 (GUID) frame. */
-    cfavro_frame frame;
-    int rc = cfavro_frame_parse(msg, len, &frame, &dec->err);
-    if (rc != CFAVRO_OK) {
-        return rc;
-    }
-    char guid[2 * CFAVRO_GUID_SIZE + 1];
-    for (int i = 0; i < CFAVRO_GUID_SIZE; i++) {
-        snprintf(guid + 2 * i, 3, "%02x", frame.guid[i]);
-    }
-    return cf_error_set(&dec->err, CFAVRO_E_SCHEMA_NOT_FOUND, 1,
-                        "schema GUID %s not found: GUID (V1) frames need a schema registry",
-                        guid);
+    return decode_parsed(dec, msg, len, mode);
 }
+
+/* CFAVRO_OK when `frame` can be decoded, else an argument error naming `fn`
+ * and what is wrong. */
+static int check_frame(cfavro_decoder *dec, const char *fn, const cfavro_frame *frame)
+{
+    if (frame == NULL) {
+        return cf_error_set(&dec->err, CFAVRO_E_ARGUMENT, CFAVRO_NO_OFFSET, "%s: NULL frame", fn);
+    }
+    if (frame->payload == NULL && frame->payload_size > 0) {
+        return cf_error_set(&dec->err, CFAVRO_E_ARGUMENT, CFAVRO_NO_OFFSET,
+                            "%s: NULL payload of %zu bytes", fn, frame->payload_size);
+    }
+    size_t header;
+    if (frame->kind == CFAVRO_FRAME_V0) {
+        header = CFAVRO_HEADER_V0_SIZE;
+    } else if (frame->kind == CFAVRO_FRAME_V1) {
+        header = CFAVRO_HEADER_V1_SIZE;
+    } else {
+        return cf_error_set(&dec->err, CFAVRO_E_ARGUMENT, CFAVRO_NO_OFFSET,
+                            "%s: frame kind %d is neither CFAVRO_FRAME_V0 nor CFAVRO_FRAME_V1",
+                            fn, frame->kind);
+    }
+    if (frame->header_size != 0 && frame->header_size != header) {
+        return cf_error_set(&dec->err, CFAVRO_E_ARGUMENT, CFAVRO_NO_OFFSET,
+                            "%s: frame header_size %zu is neither 0 (header mode) nor %zu "
+                            "(a V%d header)",
+                            fn, frame->header_size, header, frame->kind);
+    }
+    return CFAVRO_OK;
+}
+
+/* A payload with a known schema id is a header-mode V0 frame. */
+static cfavro_frame payload_frame(int32_t schema_id, const void *payload, size_t len)
+{
+    cfavro_frame frame;
+    memset(&frame, 0, sizeof frame);
+    frame.kind = CFAVRO_FRAME_V0;
+    frame.schema_id = schema_id;
+    frame.header_size = 0;
+    frame.payload = payload;
+    frame.payload_size = len;
+    return frame;
+}
+
+/* ---- single-message calls ------------------------------------------------- */
 
 /* NUL-terminate the output (not counted in its length): callers may treat
  * the borrowed text as a C string. */
@@ -139,6 +263,17 @@ static int terminate(cfavro_decoder *dec)
     }
     dec->out.data[dec->out.len] = '\0';
     return CFAVRO_OK;
+}
+
+/* The failure of a call given a NULL where a value is needed (kept out of
+ * line: the callers' fast paths need no room for it). */
+static CF_NOINLINE int null_argument(cfavro_decoder *dec, const char *fn)
+{
+    if (dec != NULL) {
+        cf_error_clear(&dec->err);
+        cf_error_set(&dec->err, CFAVRO_E_ARGUMENT, CFAVRO_NO_OFFSET, "%s: NULL argument", fn);
+    }
+    return CFAVRO_E_ARGUMENT;
 }
 
 /* Outputs are defined on every return, argument errors included. */
@@ -173,11 +308,7 @@ int cfavro_decode_json(cfavro_decoder *dec, const void *msg, size_t len, const c
 {
     clear_outputs(json, json_len);
     if (dec == NULL || json == NULL || json_len == NULL || (msg == NULL && len > 0)) {
-        if (dec != NULL) {
-            cf_error_set(&dec->err, CFAVRO_E_ARGUMENT, CFAVRO_NO_OFFSET,
-                         "cfavro_decode_json: NULL argument");
-        }
-        return CFAVRO_E_ARGUMENT;
+        return null_argument(dec, "cfavro_decode_json");
     }
     cf_error_clear(&dec->err);
     dec->out.len = 0;
@@ -185,56 +316,116 @@ int cfavro_decode_json(cfavro_decoder *dec, const void *msg, size_t len, const c
     return finish_json(dec, rc, json, json_len);
 }
 
+/* cfavro_decode_frame_json, reporting argument errors as `fn`. */
+static int frame_json(cfavro_decoder *dec, const cfavro_frame *frame, const char **json,
+                      size_t *json_len, const char *fn)
+{
+    clear_outputs(json, json_len);
+    if (dec == NULL || json == NULL || json_len == NULL) {
+        return null_argument(dec, fn);
+    }
+    cf_error_clear(&dec->err);
+    int rc = check_frame(dec, fn, frame);
+    if (rc == CFAVRO_OK) {
+        dec->out.len = 0;
+        rc = decode_frame(dec, frame, CF_WALK_JSON);
+    }
+    return finish_json(dec, rc, json, json_len);
+}
+
+int cfavro_decode_frame_json(cfavro_decoder *dec, const cfavro_frame *frame, const char **json,
+                             size_t *json_len)
+{
+    return frame_json(dec, frame, json, json_len, "cfavro_decode_frame_json");
+}
+
+int cfavro_decode_payload_json(cfavro_decoder *dec, int32_t schema_id, const void *payload,
+                               size_t len, const char **json, size_t *json_len)
+{
+    cfavro_frame frame = payload_frame(schema_id, payload, len);
+    return frame_json(dec, &frame, json, json_len, "cfavro_decode_payload_json");
+}
+
 int cfavro_validate(cfavro_decoder *dec, const void *msg, size_t len)
 {
     if (dec == NULL || (msg == NULL && len > 0)) {
-        if (dec != NULL) {
-            cf_error_set(&dec->err, CFAVRO_E_ARGUMENT, CFAVRO_NO_OFFSET,
-                         "cfavro_validate: NULL argument");
-        }
-        return CFAVRO_E_ARGUMENT;
+        return null_argument(dec, "cfavro_validate");
     }
     cf_error_clear(&dec->err);
     return decode_one(dec, msg, len, CF_WALK_VALIDATE);
 }
 
-/* When an unprefixed payload fails to decode but begins like a Confluent
- * frame, say so: that mistake otherwise shows up as a baffling data error. */
-static void hint_unstripped_header(cfavro_error *err, const uint8_t *p, size_t len)
+/* cfavro_validate_frame, reporting argument errors as `fn`. */
+static int validate_frame(cfavro_decoder *dec, const cfavro_frame *frame, const char *fn)
 {
-    if (len < CFAVRO_HEADER_V0_SIZE || p[0] != CFAVRO_MAGIC_V0) {
-        return;
-    }
-    int32_t id = cf_frame_read_id(p + 1);
-    cf_error_append(err,
-                    "; the payload starts with 0x00 and schema id %d: it looks like a "
-                    "Confluent-framed message whose 5-byte header was not stripped",
-                    (int)id);
-}
-
-int cfavro_decode_json_payload(cfavro_decoder *dec, int32_t schema_id, const void *payload,
-                               size_t len, const char **json, size_t *json_len)
-{
-    clear_outputs(json, json_len);
-    if (dec == NULL || json == NULL || json_len == NULL || (payload == NULL && len > 0)) {
-        if (dec != NULL) {
-            cf_error_set(&dec->err, CFAVRO_E_ARGUMENT, CFAVRO_NO_OFFSET,
-                         "cfavro_decode_json_payload: NULL argument");
-        }
-        return CFAVRO_E_ARGUMENT;
+    if (dec == NULL) {
+        return null_argument(dec, fn);
     }
     cf_error_clear(&dec->err);
-    dec->out.len = 0;
-    const cf_schema *schema;
-    int rc = lookup(dec, schema_id, &schema);
-    if (rc == CFAVRO_OK) {
-        rc = cf_walk_run(schema, &dec->opt, CF_WALK_JSON, payload, len, 0, &dec->out, &dec->err);
-        if (rc != CFAVRO_OK) {
-            hint_unstripped_header(&dec->err, payload, len);
-        }
+    int rc = check_frame(dec, fn, frame);
+    return rc != CFAVRO_OK ? rc : decode_frame(dec, frame, CF_WALK_VALIDATE);
+}
+
+int cfavro_validate_frame(cfavro_decoder *dec, const cfavro_frame *frame)
+{
+    return validate_frame(dec, frame, "cfavro_validate_frame");
+}
+
+int cfavro_validate_payload(cfavro_decoder *dec, int32_t schema_id, const void *payload,
+                            size_t len)
+{
+    cfavro_frame frame = payload_frame(schema_id, payload, len);
+    return validate_frame(dec, &frame, "cfavro_validate_payload");
+}
+
+/* ---- batches -------------------------------------------------------------- */
+
+/* Decode message i of a batch and end its line. Keeps room for the final
+ * NUL: each line reserves space for its newline and the NUL, so the NUL
+ * always fits after the last line and no line is ever dropped for it. */
+static int decode_batch_message(cfavro_decoder *dec, const void *msg, size_t len, size_t i)
+{
+    if (msg == NULL && len > 0) {
+        dec->err.schema_id = CFAVRO_NO_SCHEMA_ID;
+        return cf_error_set(&dec->err, CFAVRO_E_ARGUMENT, CFAVRO_NO_OFFSET,
+                            "cfavro_decode_batch_json: msgs[%zu] is NULL", i);
     }
-    dec->err.schema_id = schema_id;
-    return finish_json(dec, rc, json, json_len);
+    size_t start = dec->out.len;
+    int rc = decode_one(dec, msg, len, CF_WALK_JSON);
+    if (rc == CFAVRO_OK) {
+        rc = cf_buf_reserve(&dec->out, 2);
+        if (rc != CFAVRO_OK) {
+            dec->out.len = start;
+            return cf_error_set(&dec->err, rc, CFAVRO_NO_OFFSET, "%s",
+                                rc == CFAVRO_E_NOMEM ? "out of memory"
+                                                     : "NDJSON output exceeds limit.output.bytes");
+        }
+        dec->out.data[dec->out.len++] = '\n';
+    }
+    return rc;
+}
+
+/* The batch stops (`status`: the buffer or memory, not a message, is the
+ * problem): messages [from, count) are not decoded. Their results and
+ * details say so. */
+static void stop_batch(cfavro_decoder *dec, size_t from, size_t count, int status,
+                       cfavro_batch_result *results)
+{
+    for (size_t j = from; j < count; j++) {
+        results[j] =
+            (cfavro_batch_result){status, CFAVRO_NO_OFFSET, CFAVRO_NO_SCHEMA_ID, dec->out.len, 0};
+    }
+    const char *why = status == CFAVRO_E_NOMEM ? "out of memory" : "limit.output.bytes reached";
+    cfavro_error detail;
+    cf_error_clear(&detail);
+    if (from == 0) {
+        cf_error_set(&detail, status, CFAVRO_NO_OFFSET, "not decoded: %s before the first message",
+                     why);
+    } else {
+        cf_error_set(&detail, status, CFAVRO_NO_OFFSET,
+                     "not decoded: the batch stopped at message %zu (%s)", from - 1, why);
+    }
+    cf_batch_errors_stop(&dec->batch, from, &detail);
 }
 
 int cfavro_decode_batch_json(cfavro_decoder *dec, const void *const *msgs, const size_t *lens,
@@ -242,78 +433,67 @@ int cfavro_decode_batch_json(cfavro_decoder *dec, const void *const *msgs, const
                              size_t *ndjson_len, size_t *failed)
 {
     clear_outputs(ndjson, ndjson_len);
+    if (dec != NULL) {
+        cf_batch_errors_begin(&dec->batch, 0); /* no details while arguments are bad */
+    }
     if (dec == NULL || ndjson == NULL || ndjson_len == NULL ||
         (count > 0 && (msgs == NULL || lens == NULL || results == NULL))) {
-        if (dec != NULL) {
-            cf_error_set(&dec->err, CFAVRO_E_ARGUMENT, CFAVRO_NO_OFFSET,
-                         "cfavro_decode_batch_json: NULL argument");
-        }
-        return CFAVRO_E_ARGUMENT;
+        return null_argument(dec, "cfavro_decode_batch_json");
     }
     cf_error_clear(&dec->err);
+    cf_batch_errors_begin(&dec->batch, count);
+    dec->out.len = 0;
+    /* Room for the final NUL (see decode_batch_message). */
+    int rc = cf_buf_reserve(&dec->out, 1);
+    if (rc != CFAVRO_OK) {
+        stop_batch(dec, 0, count, rc, results);
+        if (failed != NULL) {
+            *failed = count;
+        }
+        return cf_error_set(&dec->err, rc, CFAVRO_NO_OFFSET,
+                            "out of memory for the NDJSON buffer: nothing decoded");
+    }
     cfavro_error last_failure;
     cf_error_clear(&last_failure);
-    dec->out.len = 0;
     size_t nfailed = 0;
-    int rc = CFAVRO_OK;
     for (size_t i = 0; i < count; i++) {
         size_t start = dec->out.len;
-        int mrc;
-        if (msgs[i] == NULL && lens[i] > 0) {
-            mrc = cf_error_set(&dec->err, CFAVRO_E_ARGUMENT, CFAVRO_NO_OFFSET,
-                               "cfavro_decode_batch_json: msgs[%zu] is NULL", i);
-        } else {
-            mrc = decode_one(dec, msgs[i], lens[i], CF_WALK_JSON);
-        }
-        if (mrc == CFAVRO_OK) {
-            mrc = cf_buf_putc(&dec->out, '\n');
-            if (mrc != CFAVRO_OK) {
-                dec->out.len = start;
-                cf_error_set(&dec->err, mrc, CFAVRO_NO_OFFSET, "%s",
-                             mrc == CFAVRO_E_NOMEM ? "out of memory"
-                                                   : "NDJSON output exceeds limit.output.bytes");
-            }
-        }
+        int mrc = decode_batch_message(dec, msgs[i], lens[i], i);
         results[i].status = mrc;
+        results[i].schema_id = dec->err.schema_id;
+        results[i].json_offset = start;
         if (mrc == CFAVRO_OK) {
             results[i].offset = CFAVRO_NO_OFFSET;
-            results[i].json_offset = start;
             results[i].json_len = dec->out.len - start - 1;
             continue;
         }
         results[i].offset = dec->err.offset;
-        results[i].json_offset = start;
         results[i].json_len = 0;
         nfailed++;
         last_failure = dec->err;
-        if (mrc == CFAVRO_E_NOMEM || mrc == CFAVRO_E_LIMIT_OUTPUT) {
-            /* The buffer, not the message, is the problem: stop here and
-             * report the rest as not attempted. */
-            for (size_t j = i + 1; j < count; j++) {
-                results[j] = (cfavro_batch_result){mrc, CFAVRO_NO_OFFSET, dec->out.len, 0};
-            }
+        /* The buffer or memory, not the message, is the problem: stop. */
+        int stop = (mrc == CFAVRO_E_NOMEM || mrc == CFAVRO_E_LIMIT_OUTPUT) ? mrc : CFAVRO_OK;
+        if (cf_batch_errors_add(&dec->batch, i, &dec->err) != CFAVRO_OK && stop == CFAVRO_OK) {
+            /* The detail of message i is kept, but there is no room for
+             * another's: stop before a failure would go unrecorded. */
+            stop = CFAVRO_E_NOMEM;
+            cf_error_clear(&last_failure);
+            cf_error_set(&last_failure, stop, CFAVRO_NO_OFFSET,
+                         "out of memory recording the failure of message %zu: the messages "
+                         "after it are not decoded",
+                         i);
+        }
+        if (stop != CFAVRO_OK) {
+            stop_batch(dec, i + 1, count, stop, results);
             nfailed += count - i - 1;
-            rc = mrc;
+            rc = stop;
             break;
         }
     }
-    /* Even a batch cut short keeps the lines it has: they are valid NDJSON
-     * and their results say OK. Only when not even the terminator fits are
-     * they lost, and their results say so. */
-    int trc = terminate(dec);
-    if (trc == CFAVRO_OK) {
-        *ndjson = dec->out.data;
-        *ndjson_len = dec->out.len;
-    } else {
-        last_failure = dec->err;
-        for (size_t i = 0; i < count; i++) {
-            if (results[i].status == CFAVRO_OK) {
-                results[i] = (cfavro_batch_result){trc, CFAVRO_NO_OFFSET, 0, 0};
-                nfailed++;
-            }
-        }
-        rc = rc != CFAVRO_OK ? rc : trc;
-    }
+    /* The room reserved above: the NUL always fits, every line is kept. */
+    dec->out.data[dec->out.len] = '\0';
+    *ndjson = dec->out.data;
+    *ndjson_len = dec->out.len;
     dec->err = last_failure;
     if (failed != NULL) {
         *failed = nfailed;
