@@ -18,7 +18,6 @@
 #include <cmocka.h>
 
 #include "alloc_internal.h"
-#include "client_internal.h"
 #include "compiler_internal.h"
 #include "schema_internal.h"
 #include "test_support.h"
@@ -320,13 +319,19 @@ static void test_wide_record(void **state)
     assert_string_equal(s->nodes[s->root].fields[WIDE_FIELDS - 1].json_key.ptr, ",\"f10000\":");
     cf_schema_free(s);
 
-    /* A client compiles with its own limits (the limit.schema.* keys set
-     * them); set the field directly here. */
+    /* A client compiles with its own limits: limit.schema.fields raises it. */
     cfavro_client *client = cfavro_client_new(NULL, &err);
     assert_non_null(client);
     assert_int_equal(cfavro_client_add_schema(client, 7, text, len, &err), CFAVRO_E_LIMIT_SCHEMA);
     assert_contains(err.message, "over limit.schema.fields (10000)");
-    client->limits.max_fields = WIDE_FIELDS;
+    cfavro_client_free(client);
+    char fields[16];
+    snprintf(fields, sizeof fields, "%d", WIDE_FIELDS);
+    cfavro_config *cfg = cfavro_config_new();
+    assert_int_equal(cfavro_config_set(cfg, "limit.schema.fields", fields, &err), CFAVRO_OK);
+    client = cfavro_client_new(cfg, &err);
+    cfavro_config_free(cfg);
+    assert_non_null(client);
     assert_int_equal(cfavro_client_add_schema(client, 7, text, len, &err), CFAVRO_OK);
 
     bb msg = {0};
