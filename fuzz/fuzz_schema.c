@@ -16,7 +16,7 @@
 #include "fuzz_common.h"
 #include "options_internal.h"
 #include "schema_internal.h"
-#include "walk_internal.h"
+#include "walk_json_internal.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
@@ -158,9 +158,9 @@ static void walk_both(const cf_schema *s, const uint8_t *p, size_t len, size_t i
     cf_options_default(&opt);
     opt.walk.max_items = 4096;
     cfavro_error ev, ej;
-    int rv = cf_walk_run(s, &opt, CF_WALK_VALIDATE, p, len, 0, NULL, &ev);
+    int rv = cf_walk_validate(s, &opt.walk, p, len, 0, &ev);
     cf_buf out = {NULL, 0, 0, FZ_OUT_FACTOR * input_size + FZ_OUT_CONST};
-    int rj = cf_walk_run(s, &opt, CF_WALK_JSON, p, len, 0, &out, &ej);
+    int rj = cf_walk_json(s, &opt.walk, &opt.json, p, len, 0, &out, &ej);
     if (rj != CFAVRO_E_LIMIT_OUTPUT) {
         FZ_ASSERT(rv == rj, "walker: validate %d (%s) but JSON %d (%s)", rv,
                   rv ? ev.message : "", rj, rj ? ej.message : "");

@@ -480,41 +480,51 @@ static void test_union_top_level_and_logical(void **state)
 
 /* ---- logical types ------------------------------------------------------ */
 
+/* A top-level bytes decimal is the raw payload (no length prefix), like
+ * every top-level bytes schema; inside a record it is length-prefixed. */
 static void test_decimal_bytes(void **state)
 {
     (void)state;
     const char *s2 = "{\"type\":\"bytes\",\"logicalType\":\"decimal\",\"precision\":10,\"scale\":2}";
-    expect_json(s2, BYTES(0x04, 0x30, 0x39), "\"123.45\"");
-    expect_json(s2, BYTES(0x04, 0xcf, 0xc7), "\"-123.45\"");
-    expect_json(s2, BYTES(0x02, 0x05), "\"0.05\"");
-    expect_json(s2, BYTES(0x02, 0xff), "\"-0.01\"");
-    expect_json(s2, BYTES(0x02, 0x00), "\"0.00\"");
+    expect_json(s2, BYTES(0x30, 0x39), "\"123.45\"");
+    expect_json(s2, BYTES(0xcf, 0xc7), "\"-123.45\"");
+    expect_json(s2, BYTES(0x05), "\"0.05\"");
+    expect_json(s2, BYTES(0xff), "\"-0.01\"");
     expect_json(s2, BYTES(0x00), "\"0.00\"");
-    expect_json(s2, BYTES(0x02, 0x64), "\"1.00\"");
+    expect_json(s2, NULL, 0, "\"0.00\"");
+    expect_json(s2, BYTES(0x64), "\"1.00\"");
     /* Redundant sign bytes. */
-    expect_json(s2, BYTES(0x08, 0x00, 0x00, 0x30, 0x39), "\"123.45\"");
-    expect_json(s2, BYTES(0x06, 0xff, 0xff, 0x85), "\"-1.23\"");
-    expect_json(s2, BYTES(0x02, 0x80), "\"-1.28\"");
-    expect_json_opts(s2, OPTS("json.decimal", "number"), BYTES(0x04, 0xcf, 0xc7), "-123.45");
-    expect_json_opts(s2, OPTS("json.decimal", "string"), BYTES(0x04, 0xcf, 0xc7), "\"-123.45\"");
+    expect_json(s2, BYTES(0x00, 0x00, 0x30, 0x39), "\"123.45\"");
+    expect_json(s2, BYTES(0xff, 0xff, 0x85), "\"-1.23\"");
+    expect_json(s2, BYTES(0x80), "\"-1.28\"");
+    expect_json_opts(s2, OPTS("json.decimal", "number"), BYTES(0xcf, 0xc7), "-123.45");
+    expect_json_opts(s2, OPTS("json.decimal", "string"), BYTES(0xcf, 0xc7), "\"-123.45\"");
     /* json.logical=false: the raw bytes. */
-    expect_json_opts(s2, OPTS("json.logical", "false"), BYTES(0x04, 0x30, 0x39), "\"09\"");
-    expect_json_opts(s2, OPTS("json.logical", "false", "json.bytes", "hex"), BYTES(0x04, 0x30, 0x39),
+    expect_json_opts(s2, OPTS("json.logical", "false"), BYTES(0x30, 0x39), "\"09\"");
+    expect_json_opts(s2, OPTS("json.logical", "false", "json.bytes", "hex"), BYTES(0x30, 0x39),
                      "\"3039\"");
 
     const char *s0 = "{\"type\":\"bytes\",\"logicalType\":\"decimal\",\"precision\":4}";
-    expect_json(s0, BYTES(0x04, 0x30, 0x39), "\"12345\"");
+    expect_json(s0, BYTES(0x30, 0x39), "\"12345\"");
     const char *s5 = "{\"type\":\"bytes\",\"logicalType\":\"decimal\",\"precision\":20,\"scale\":5}";
-    expect_json(s5, BYTES(0x02, 0x07), "\"0.00007\"");
+    expect_json(s5, BYTES(0x07), "\"0.00007\"");
     /* 2^127 - 1 and -2^127: 16-byte magnitudes, all digits exact. */
     const char *s10 = "{\"type\":\"bytes\",\"logicalType\":\"decimal\",\"precision\":40,\"scale\":10}";
     expect_json(s10,
-                BYTES(0x20, 0x7f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
-                      0xff, 0xff, 0xff, 0xff),
+                BYTES(0x7f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+                      0xff, 0xff, 0xff),
                 "\"17014118346046923173168730371.5884105727\"");
-    expect_json(s10,
-                BYTES(0x20, 0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0),
+    expect_json(s10, BYTES(0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0),
                 "\"-17014118346046923173168730371.5884105728\"");
+
+    /* Inside a record: length-prefixed. */
+    const char *rec = "{\"type\":\"record\",\"name\":\"R\",\"fields\":[{\"name\":\"d\",\"type\":"
+                      "{\"type\":\"bytes\",\"logicalType\":\"decimal\",\"precision\":10,"
+                      "\"scale\":2}}]}";
+    expect_json(rec, BYTES(0x04, 0x30, 0x39), "{\"d\":\"123.45\"}");
+    expect_json(rec, BYTES(0x04, 0xcf, 0xc7), "{\"d\":\"-123.45\"}");
+    expect_json(rec, BYTES(0x00), "{\"d\":\"0.00\"}");
+    expect_json(rec, BYTES(0x08, 0x00, 0x00, 0x30, 0x39), "{\"d\":\"123.45\"}");
 }
 
 static void test_decimal_fixed(void **state)

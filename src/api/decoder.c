@@ -16,7 +16,7 @@
 #include "frame_internal.h"
 #include "json_write_internal.h"
 #include "settings_internal.h"
-#include "walk_internal.h"
+#include "walk_json_internal.h"
 
 struct cfavro_decoder {
     cfavro_client *client; /* borrowed */
@@ -130,14 +130,16 @@ static CF_NOINLINE void hint_unstripped_header(cfavro_error *err, const uint8_t 
  * so error offsets count in the message. The only walker call: every decode
  * call ends here. `hint_header` (payloads without a prefix) adds the
  * unstripped-header hint to a failure. */
-static CF_ALWAYS_INLINE int decode_with_id(cfavro_decoder *dec, int32_t id, cf_walk_mode mode,
+static CF_ALWAYS_INLINE int decode_with_id(cfavro_decoder *dec, int32_t id, bool json,
                                            const uint8_t *payload, size_t len,
                                            size_t msg_offset, bool hint_header)
 {
     const cf_schema *schema;
     int rc = lookup(dec, id, &schema);
     if (rc == CFAVRO_OK) {
-        rc = cf_walk_run(schema, &dec->opt, mode, payload, len, msg_offset, &dec->out, &dec->err);
+        rc = json ? cf_walk_json(schema, &dec->opt.walk, &dec->opt.json, payload, len, msg_offset,
+                                 &dec->out, &dec->err)
+                  : cf_walk_validate(schema, &dec->opt.walk, payload, len, msg_offset, &dec->err);
         if (hint_header && rc != CFAVRO_OK) {
             hint_unstripped_header(&dec->err, payload, len);
         }
@@ -169,7 +171,7 @@ static int guid_not_found(cfavro_decoder *dec, const cfavro_frame *frame)
 /* Decode a frame that check_frame accepted. Kept out of line: for messages
  * it is the uncommon path. */
 static CF_NOINLINE int decode_frame(cfavro_decoder *dec, const cfavro_frame *frame,
-                                    cf_walk_mode mode)
+                                    bool json)
 {
     if (frame->kind == CFAVRO_FRAME_V1) {
         return guid_not_found(dec, frame);
@@ -177,33 +179,33 @@ static CF_NOINLINE int decode_frame(cfavro_decoder *dec, const cfavro_frame *fra
     /* An empty payload may come as NULL; the walker does arithmetic on it. */
     static const uint8_t empty[1];
     const uint8_t *payload = frame->payload != NULL ? frame->payload : empty;
-    return decode_with_id(dec, frame->schema_id, mode, payload, frame->payload_size,
+    return decode_with_id(dec, frame->schema_id, json, payload, frame->payload_size,
                           frame->header_size, frame->header_size == 0);
 }
 
 /* Anything but a well-formed V0 message: parse it, then decode the frame. */
 static CF_NOINLINE int decode_parsed(cfavro_decoder *dec, const void *msg, size_t len,
-                                     cf_walk_mode mode)
+                                     bool json)
 {
     cfavro_frame frame;
     int rc = cfavro_frame_parse(msg, len, &frame, &dec->err);
-    return rc != CFAVRO_OK ? rc : decode_frame(dec, &frame, mode);
+    return rc != CFAVRO_OK ? rc : decode_frame(dec, &frame, json);
 }
 
 /* Decode one framed message; JSON (if any) is appended to dec->out. Out of
  * line: partly inlined into its callers (GCC splits it), it cost an
  * instruction more per message. */
 static CF_NOINLINE int decode_one(cfavro_decoder *dec, const void *msg, size_t len,
-                                 cf_walk_mode mode)
+                                 bool json)
 {
     const uint8_t *p = msg;
     if (len >= CFAVRO_HEADER_V0_SIZE && p[0] == CFAVRO_MAGIC_V0) {
         /* The common case, parse-free: what decode_frame would do with the
          * V0 frame cfavro_frame_parse gives. */
-        return decode_with_id(dec, cf_frame_read_id(p + 1), mode, p + CFAVRO_HEADER_V0_SIZE,
+        return decode_with_id(dec, cf_frame_read_id(p + 1), json, p + CFAVRO_HEADER_V0_SIZE,
                               len - CFAVRO_HEADER_V0_SIZE, CFAVRO_HEADER_V0_SIZE, false);
     }
-    return decode_parsed(dec, msg, len, mode);
+    return decode_parsed(dec, msg, len, json);
 }
 
 /* CFAVRO_OK when `frame` can be decoded, else an argument error naming `fn`
@@ -312,7 +314,7 @@ int cfavro_decode_json(cfavro_decoder *dec, const void *msg, size_t len, const c
     }
     cf_error_clear(&dec->err);
     dec->out.len = 0;
-    int rc = decode_one(dec, msg, len, CF_WALK_JSON);
+    int rc = decode_one(dec, msg, len, true);
     return finish_json(dec, rc, json, json_len);
 }
 
@@ -328,7 +330,7 @@ static int frame_json(cfavro_decoder *dec, const cfavro_frame *frame, const char
     int rc = check_frame(dec, fn, frame);
     if (rc == CFAVRO_OK) {
         dec->out.len = 0;
-        rc = decode_frame(dec, frame, CF_WALK_JSON);
+        rc = decode_frame(dec, frame, true);
     }
     return finish_json(dec, rc, json, json_len);
 }
@@ -352,7 +354,7 @@ int cfavro_validate(cfavro_decoder *dec, const void *msg, size_t len)
         return null_argument(dec, "cfavro_validate");
     }
     cf_error_clear(&dec->err);
-    return decode_one(dec, msg, len, CF_WALK_VALIDATE);
+    return decode_one(dec, msg, len, false);
 }
 
 /* cfavro_validate_frame, reporting argument errors as `fn`. */
@@ -363,7 +365,7 @@ static int validate_frame(cfavro_decoder *dec, const cfavro_frame *frame, const 
     }
     cf_error_clear(&dec->err);
     int rc = check_frame(dec, fn, frame);
-    return rc != CFAVRO_OK ? rc : decode_frame(dec, frame, CF_WALK_VALIDATE);
+    return rc != CFAVRO_OK ? rc : decode_frame(dec, frame, false);
 }
 
 int cfavro_validate_frame(cfavro_decoder *dec, const cfavro_frame *frame)
@@ -391,7 +393,7 @@ static int decode_batch_message(cfavro_decoder *dec, const void *msg, size_t len
                             "cfavro_decode_batch_json: msgs[%zu] is NULL", i);
     }
     size_t start = dec->out.len;
-    int rc = decode_one(dec, msg, len, CF_WALK_JSON);
+    int rc = decode_one(dec, msg, len, true);
     if (rc == CFAVRO_OK) {
         rc = cf_buf_reserve(&dec->out, 2);
         if (rc != CFAVRO_OK) {

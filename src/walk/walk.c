@@ -1,5 +1,7 @@
-/* The walker's entry point, its two instantiations (validate, JSON), the
- * out-of-line varint paths and the error/path reporting. */
+/* The walker's shared, out-of-line parts: failure recording, the varint
+ * slow paths, the error path, and the end of a failed walk. The walker body
+ * is walk_template.h, instantiated once per emitter (walk_validate.c,
+ * walk_json.c). */
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -8,17 +10,18 @@
 #include "walk_internal.h"
 #include "walk_read_internal.h"
 
-#define CF_WALK_EMIT 0
-#define CF_WALK_NAME(x) x##_validate
-#include "walk_template.h"
-#undef CF_WALK_EMIT
-#undef CF_WALK_NAME
+/* Reading multi-byte varints 8 bytes at a time needs GNU builtins (count
+ * trailing zeros) and is off in portable builds (CF_PORTABLE), which run the
+ * scalar loop instead: same results, one byte at a time. */
+#if defined(__GNUC__) && !defined(CF_PORTABLE)
+#define CF_VARINT_SWAR 1
+#else
+#define CF_VARINT_SWAR 0
+#endif
 
-#define CF_WALK_EMIT 1
-#define CF_WALK_NAME(x) x##_json
-#include "walk_template.h"
-#undef CF_WALK_EMIT
-#undef CF_WALK_NAME
+const bool cf_walk_varint_swar = CF_VARINT_SWAR;
+
+const uint8_t cf_walk_no_bytes[1] = {0};
 
 int cf_walk_fail(cf_walk *w, int status, const uint8_t *at, const char *fmt, ...)
 {
@@ -31,6 +34,18 @@ int cf_walk_fail(cf_walk *w, int status, const uint8_t *at, const char *fmt, ...
     return status;
 }
 
+/* A varint of max_bytes bytes that still goes on, or whose last byte holds
+ * bits beyond 64. */
+static int varint_overlong(cf_walk *w, const uint8_t *start, unsigned max_bytes, const char *what)
+{
+    if (max_bytes == 10 && start[9] < 0x80) {
+        return cf_walk_fail(w, CFAVRO_E_DATA_VARINT, start,
+                            "varint %s does not fit in 64 bits", what);
+    }
+    return cf_walk_fail(w, CFAVRO_E_DATA_VARINT, start,
+                        "varint %s longer than %u bytes", what, max_bytes);
+}
+
 /* Read a varint of at most `max_bytes` bytes. Avro allows non-minimal
  * encodings, so only the length and the bits that do not fit are checked.
  * Multi-byte values (ids, timestamps) are common, so the loop runs without
@@ -39,7 +54,7 @@ static int read_varint(cf_walk *w, unsigned max_bytes, const char *what, uint64_
 {
     const uint8_t *start = w->p;
     uint64_t u = 0;
-#if defined(__GNUC__)
+#if CF_VARINT_SWAR
     if ((size_t)(w->end - start) >= 8) {
         /* Ids and timestamps take 5-7 bytes: decode up to 8 at once. Find the
          * first byte without the continuation bit, then squeeze the 7-bit
@@ -60,10 +75,10 @@ static int read_varint(cf_walk *w, unsigned max_bytes, const char *what, uint64_
                 *out = x;
                 return CFAVRO_OK;
             }
-            goto overlong;
+            return varint_overlong(w, start, max_bytes, what);
         }
         if (max_bytes < 9) {
-            goto overlong;
+            return varint_overlong(w, start, max_bytes, what);
         }
     }
 #endif
@@ -95,13 +110,7 @@ static int read_varint(cf_walk *w, unsigned max_bytes, const char *what, uint64_
             }
         }
     }
-overlong:
-    if (max_bytes == 10 && start[9] < 0x80) {
-        return cf_walk_fail(w, CFAVRO_E_DATA_VARINT, start,
-                            "varint %s does not fit in 64 bits", what);
-    }
-    return cf_walk_fail(w, CFAVRO_E_DATA_VARINT, start,
-                        "varint %s longer than %u bytes", what, max_bytes);
+    return varint_overlong(w, start, max_bytes, what);
 }
 
 int cf_walk_read_long_slow(cf_walk *w, int64_t *v)
@@ -191,52 +200,31 @@ static void format_path(const cf_walk *w, const cf_schema *schema, char *dst, si
     }
 }
 
-int cf_walk_run(const cf_schema *schema, const cf_options *opt, cf_walk_mode mode,
-                const uint8_t *payload, size_t len, size_t msg_offset, cf_buf *out,
-                cfavro_error *err)
+int cf_walk_fail_trailing(cf_walk *w, const uint8_t *payload, size_t len)
 {
-    cf_walk w;
-    w.p = payload;
-    w.end = payload + len;
-    w.nodes = schema->nodes;
-    w.opt = opt;
-    w.out = out;
-    w.depth_left = opt->walk.max_depth;
-    w.zero_items_left = opt->walk.max_items;
-    w.status = CFAVRO_OK;
-    w.nsegs = 0;
-    w.segs_dropped = false;
+    return cf_walk_fail(w, CFAVRO_E_TRAILING_BYTES, w->p,
+                        "%zu bytes left after the value (%zu of %zu bytes used)",
+                        (size_t)(w->end - w->p), (size_t)(w->p - payload), len);
+}
 
-    size_t out_start = out != NULL ? out->len : 0;
-    int rc;
-    const cf_node *root = &schema->nodes[schema->root];
-    if (root->kind == CF_BYTES && root->logical == CF_LT_NONE) {
-        rc = mode == CF_WALK_JSON ? cf_walk_raw_bytes_json(&w, schema->root)
-                                  : cf_walk_raw_bytes_validate(&w, schema->root);
-    } else {
-        rc = mode == CF_WALK_JSON ? cf_walk_value_json(&w, schema->root)
-                                  : cf_walk_value_validate(&w, schema->root);
-    }
-    if (rc == CFAVRO_OK && w.p != w.end && !opt->walk.allow_trailing) {
-        rc = cf_walk_fail(&w, CFAVRO_E_TRAILING_BYTES, w.p,
-                          "%zu bytes left after the value (%zu of %zu bytes used)",
-                          (size_t)(w.end - w.p), (size_t)(w.p - payload), len);
-    }
-    if (rc == CFAVRO_OK) {
-        return CFAVRO_OK;
-    }
-    if (out != NULL) {
-        out->len = out_start;
+int cf_walk_report(cf_walk *w, const cf_schema *schema, int rc, const uint8_t *payload,
+                   size_t msg_offset, cfavro_error *err)
+{
+    if (CF_UNLIKELY(w->status == CFAVRO_OK)) {
+        /* A hook failed without recording why (walk_template.h asks it to):
+         * report that rather than a stale position. */
+        cf_walk_fail(w, rc, w->p, "internal: the emitter failed with status %d and no message",
+                     rc);
     }
     if (err != NULL) {
         err->status = rc;
-        err->offset = (uint64_t)(msg_offset + (size_t)(w.err_at - payload));
-        memcpy(err->message, w.message, sizeof err->message);
+        err->offset = (uint64_t)(msg_offset + (size_t)(w->err_at - payload));
+        memcpy(err->message, w->message, sizeof err->message);
         /* Trailing bytes lie after the value, not inside it: no path. */
         if (rc == CFAVRO_E_TRAILING_BYTES) {
             err->path[0] = '\0';
         } else {
-            format_path(&w, schema, err->path, sizeof err->path);
+            format_path(w, schema, err->path, sizeof err->path);
         }
     }
     return rc;

@@ -1,7 +1,14 @@
 /*
  * The walker: the only code that reads Avro payload bytes. It executes a
  * compiled schema (schema_internal.h) over one payload, checking every read
- * against the end of the input, and either only validates or writes JSON.
+ * against the end of the input, and hands each value to an emitter
+ * (walk_template.h describes the hooks; src/emit/ holds the emitters).
+ *
+ * This header is the walker's core, shared by every emitter: the state every
+ * walk carries (cf_walk, embedded first in each emitter's state), failure
+ * recording, the varint slow paths and the validate entry point. It knows
+ * nothing about any output format; each output's entry point is declared by
+ * its own header (walk_json_internal.h, ...).
  *
  * Errors carry the status, the byte where the problem was found and a field
  * path. The path costs nothing on success: each level records its segment
@@ -15,9 +22,9 @@
 #include <stdint.h>
 
 #include "cfavro.h"
-#include "json_write_internal.h"
-#include "options_internal.h"
+#include "compiler_internal.h"
 #include "schema_internal.h"
+#include "walk_limits_internal.h"
 
 typedef enum cf_path_kind {
     CF_SEG_FIELD = 0, /* .name */
@@ -35,12 +42,13 @@ typedef struct cf_path_seg {
 /* Segments kept per error: the innermost ones, which say the most. */
 enum { CF_PATH_MAX_SEGS = 32 };
 
+/* The walker's core state. Each emitter's state embeds it (as `core`), so a
+ * hook reaches the read position, the nodes and the limits through it. */
 typedef struct cf_walk {
     const uint8_t *p;    /* next byte to read */
     const uint8_t *end;  /* one past the payload */
     const cf_node *nodes;
-    const cf_options *opt;
-    cf_buf *out;         /* JSON output; unused when validating */
+    const cf_walk_limits *limits;
     uint32_t depth_left;
     uint64_t zero_items_left;
 
@@ -53,43 +61,79 @@ typedef struct cf_walk {
     cf_path_seg segs[CF_PATH_MAX_SEGS];
 } cf_walk;
 
-typedef enum cf_walk_mode {
-    CF_WALK_VALIDATE = 0,
-    CF_WALK_JSON = 1
-} cf_walk_mode;
-
 /*
- * Decode payload[0..len) as one value of `schema`. `msg_offset` is where the
- * payload starts in the whole message (the header size), so error offsets are
- * counted in the message. In CF_WALK_JSON mode the JSON text is appended to
- * `out` (on failure `out` is restored to its previous length). Checks for
- * trailing bytes unless opt->allow_trailing. A schema that is just "bytes"
- * (no logical type) takes the whole payload as its value, without a length
- * prefix, because that is what Confluent's serializers write for it. On
- * failure fills `err` (status, offset, message, path; schema_id left to the
- * caller) and returns the status.
+ * The walker's entry points, one per emitter, share these rules:
+ *
+ * Decode payload[0..len) as one value of `schema` under `limits`.
+ * `msg_offset` is where the payload starts in the whole message (the header
+ * size), so error offsets are counted in the message. `payload` may be NULL
+ * only when `len` is 0. Bytes left after the value fail with
+ * CFAVRO_E_TRAILING_BYTES unless limits->allow_trailing.
+ *
+ * Top-level bytes: a schema whose type is bytes ("bytes", {"type":"bytes"},
+ * with or without a logicalType such as decimal) takes the whole payload as
+ * its value, with no Avro length prefix, and renders it per its logical type
+ * (a decimal as a decimal). That is how Confluent's deserializers read it:
+ * they check only that the schema's type is bytes. (Their serializers write
+ * a value raw only when handed a byte array; a payload they wrote through
+ * Avro's encoder, length prefix included, is read as the raw bytes of that
+ * prefix and value, exactly as Java's deserializer reads it.)
+ *
+ * On failure the emitter's output is rolled back, `err` (may be NULL) gets
+ * the status, offset, message and path (schema_id is left to the caller) and
+ * the status is returned.
  */
-int cf_walk_run(const cf_schema *schema, const cf_options *opt, cf_walk_mode mode,
-                const uint8_t *payload, size_t len, size_t msg_offset, cf_buf *out,
-                cfavro_error *err);
 
-/* The two instantiations of the walker template (walk_template.h). */
-int cf_walk_value_validate(cf_walk *w, uint32_t node);
-int cf_walk_value_json(cf_walk *w, uint32_t node);
-/* Top-level bytes: the raw remainder of the payload (see cf_walk_run). */
-int cf_walk_raw_bytes_validate(cf_walk *w, uint32_t node);
-int cf_walk_raw_bytes_json(cf_walk *w, uint32_t node);
+/* The validate emitter: reads and checks everything, produces nothing. */
+int cf_walk_validate(const cf_schema *schema, const cf_walk_limits *limits,
+                     const uint8_t *payload, size_t len, size_t msg_offset, cfavro_error *err);
+
+/* Whether this build reads multi-byte varints 8 bytes at a time (false when
+ * CF_PORTABLE forces the scalar loop, or without GNU builtins). */
+extern const bool cf_walk_varint_swar;
+
+/* ---- for the template and the emitters ----------------------------------- */
 
 /* Record a failure at `at` (returns `status`). */
 int cf_walk_fail(cf_walk *w, int status, const uint8_t *at, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 4, 5)))
-#endif
-    ;
+    CF_PRINTF(4, 5);
 
 /* Varint slow paths (multi-byte, truncated, overlong, out of range). */
 int cf_walk_read_long_slow(cf_walk *w, int64_t *v);
 int cf_walk_read_int_slow(cf_walk *w, int32_t *v);
+
+/* Bytes left after the value: the failure (out of line, it is rare). */
+int cf_walk_fail_trailing(cf_walk *w, const uint8_t *payload, size_t len);
+
+/* Copy the failure `rc` recorded in `w` into `err` (may be NULL); returns
+ * rc. */
+int cf_walk_report(cf_walk *w, const cf_schema *schema, int rc, const uint8_t *payload,
+                   size_t msg_offset, cfavro_error *err);
+
+/* An empty payload may come as NULL: point it at an empty array instead, so
+ * that no arithmetic is ever done on a null pointer. */
+extern const uint8_t cf_walk_no_bytes[1];
+
+/* Start a walk of payload[0..len) (payload may be NULL if len is 0);
+ * returns the payload pointer the walk uses. */
+static inline const uint8_t *cf_walk_start(cf_walk *w, const cf_schema *schema,
+                                           const cf_walk_limits *limits,
+                                           const uint8_t *payload, size_t len)
+{
+    if (CF_UNLIKELY(payload == NULL)) {
+        payload = cf_walk_no_bytes;
+    }
+    w->p = payload;
+    w->end = payload + len;
+    w->nodes = schema->nodes;
+    w->limits = limits;
+    w->depth_left = limits->max_depth;
+    w->zero_items_left = limits->max_items;
+    w->status = CFAVRO_OK;
+    w->nsegs = 0;
+    w->segs_dropped = false;
+    return payload;
+}
 
 static inline void cf_walk_push_seg(cf_walk *w, cf_path_seg seg)
 {
