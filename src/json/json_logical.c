@@ -5,42 +5,133 @@
  * rather than overflow. */
 #include "json_write_internal.h"
 
-#include "alloc_internal.h"
+#include "bytes_internal.h"
+#include "compiler_internal.h"
 #include "json_digits_internal.h"
+#include "mul64_internal.h"
 
 /* ---- decimal ------------------------------------------------------------ */
 
-/* Decimals longer than this (after dropping redundant sign bytes) are
- * refused: converting n bytes costs O(n^2), and 1 KiB is already a
- * 2467-digit number, far beyond any precision a real schema uses. */
-#define CF_DECIMAL_MAX_BYTES 1024
-/* Magnitudes up to this many 32-bit limbs are converted on the stack. */
-#define CF_DECIMAL_STACK_LIMBS 16
+/* The magnitude is held as 64-bit limbs and divided by 10^19 again and
+ * again; each remainder is 19 decimal digits. This is the schoolbook method,
+ * so its cost grows with the square of the length (about n^2 / 126 limb
+ * divisions for n bytes), but each division is two multiplications by a
+ * precomputed reciprocal rather than a hardware divide, and four divisions
+ * are fused per pass over the limbs so that the processor overlaps their
+ * dependency chains. CF_JSON_DECIMAL_MAX_BYTES bounds the length where that
+ * stays cheap per byte (see json_write_internal.h). */
 
-#define CHUNK 1000000000u /* digits are produced 9 at a time */
+#define LIMBS_MAX ((CF_JSON_DECIMAL_MAX_BYTES + 7) / 8)
+#define CHUNK_DIGITS 19
+#define CHUNK UINT64_C(10000000000000000000) /* 10^19: its top bit is set */
+/* floor((2^128 - 1) / CHUNK) - 2^64, the reciprocal of Möller and Granlund,
+ * "Improved division by invariant integers" (IEEE TC 60(2), 2011). */
+#define CHUNK_RECIPROCAL UINT64_C(0xd83c94fb6d2ac34a)
+#define FUSED 4 /* divisions per pass over the limbs */
+/* Remainders kept: a pass runs only while the value is at least 2^64 (more
+ * than 19 digits) and takes 19 * FUSED digits off, so a value of D digits
+ * leaves fewer than (D - 19) / 19 + FUSED of them. n bytes hold less than
+ * 2^(8n): D <= 8n log10(2) + 1 < n * 2409 / 1000 + 1. */
+#define CHUNKS_MAX ((CF_JSON_DECIMAL_MAX_BYTES * 2409 / 1000 + 1) / CHUNK_DIGITS + FUSED)
 
-/* Divide the little-endian limb array x[0..*len) by CHUNK in place,
- * trimming high zero limbs; returns the remainder. */
-static uint32_t div_chunk(uint32_t *x, size_t *len)
+/* (hi * 2^64 + lo) / CHUNK for hi < CHUNK: returns the quotient (< 2^64) and
+ * sets *rem. The estimate from the reciprocal is off by at most one in
+ * either direction; the two adjustments are the paper's (the second is
+ * rare). */
+static inline uint64_t div_chunk(uint64_t hi, uint64_t lo, uint64_t *rem)
 {
-    uint64_t rem = 0;
-    for (size_t i = *len; i-- > 0;) {
-        uint64_t cur = rem << 32 | x[i];
-        x[i] = (uint32_t)(cur / CHUNK);
-        rem = cur % CHUNK;
+    uint64_t q0;
+    uint64_t q1 = cf_mul64(CHUNK_RECIPROCAL, hi, &q0);
+    q0 += lo;
+    q1 += hi + 1 + (q0 < lo); /* modulo 2^64, as the method intends */
+    uint64_t r = lo - q1 * CHUNK;
+    /* Needed about half the time on random data, so written for a
+     * conditional move rather than a branch, which would mispredict. */
+    bool over = r > q0;
+    q1 -= over;
+    r = over ? r + CHUNK : r;
+    if (CF_UNLIKELY(r >= CHUNK)) {
+        q1++;
+        r -= CHUNK;
     }
-    while (*len > 0 && x[*len - 1] == 0) {
-        (*len)--;
-    }
-    return (uint32_t)rem;
+    *rem = r;
+    return q1;
 }
 
-static void put9(char *d, uint32_t v)
+/* Divide x[0..len) by 10^(19 * FUSED) in place, the FUSED remainders
+ * (least significant first) into rem[]. The quotient of each division by
+ * 10^19 comes out most significant limb first, just as the next division
+ * consumes it, so the four run in one pass and their dependency chains
+ * overlap. */
+static void divide_pass(uint64_t *x, size_t len, uint64_t *rem)
 {
-    for (int i = 8; i >= 0; i--) {
-        d[i] = (char)('0' + v % 10);
-        v /= 10;
+    uint64_t r0 = 0, r1 = 0, r2 = 0, r3 = 0;
+    for (size_t i = len; i-- > 0;) {
+        uint64_t q = div_chunk(r0, x[i], &r0);
+        q = div_chunk(r1, q, &r1);
+        q = div_chunk(r2, q, &r2);
+        x[i] = div_chunk(r3, q, &r3);
     }
+    rem[0] = r0;
+    rem[1] = r1;
+    rem[2] = r2;
+    rem[3] = r3;
+}
+
+/* The 8 digits of v < 10^8. */
+static inline char *put8(char *d, uint32_t v)
+{
+    uint32_t hi = v / 10000, lo = v - hi * 10000;
+    uint32_t hh = hi / 100, lh = lo / 100;
+    d = cf_put2(d, hh);
+    d = cf_put2(d, hi - hh * 100);
+    d = cf_put2(d, lh);
+    return cf_put2(d, lo - lh * 100);
+}
+
+/* The 19 digits of v < 10^19, leading zeros included. */
+static inline char *put19(char *d, uint64_t v)
+{
+    uint64_t top = v / UINT64_C(10000000000000000); /* < 1000 */
+    uint64_t low = v - top * UINT64_C(10000000000000000);
+    uint32_t mid = (uint32_t)(low / 100000000);
+    uint32_t t = (uint32_t)top, th = t / 100;
+    *d++ = (char)('0' + th);
+    d = cf_put2(d, t - th * 100);
+    d = put8(d, mid);
+    return put8(d, (uint32_t)(low - (uint64_t)mid * 100000000));
+}
+
+/* The magnitude of the two's-complement big-endian s[0..n), n >= 1, as
+ * little-endian limbs x[0..(n + 7) / 8); returns the limb count with high
+ * zero limbs dropped. */
+static size_t load_magnitude(uint64_t *x, const uint8_t *s, size_t n, bool neg)
+{
+    size_t nl = (n + 7) / 8;
+    size_t i = 0;
+    for (; 8 * (i + 1) <= n; i++) { /* whole limbs from the least significant end */
+        const uint8_t *p = s + n - 8 * (i + 1);
+        x[i] = (uint64_t)cf_load_be32(p) << 32 | cf_load_be32(p + 4);
+    }
+    if (i < nl) { /* the top n % 8 bytes, sign-extended */
+        uint64_t v = neg ? UINT64_MAX : 0;
+        for (size_t j = 0; j < n % 8; j++) {
+            v = v << 8 | s[j];
+        }
+        x[i] = v;
+    }
+    if (neg) { /* magnitude = ~x + 1 */
+        uint64_t carry = 1;
+        for (i = 0; i < nl; i++) {
+            uint64_t v = ~x[i] + carry;
+            carry = carry && v == 0;
+            x[i] = v;
+        }
+    }
+    while (nl > 0 && x[nl - 1] == 0) {
+        nl--;
+    }
+    return nl;
 }
 
 int cf_json_decimal(cf_buf *b, const uint8_t *s, size_t n, int32_t scale, bool quoted)
@@ -54,65 +145,52 @@ int cf_json_decimal(cf_buf *b, const uint8_t *s, size_t n, int32_t scale, bool q
         s++;
         n--;
     }
-    if (n > CF_DECIMAL_MAX_BYTES) {
+    if (n > CF_JSON_DECIMAL_MAX_BYTES) {
         return CF_JSON_DECIMAL_TOO_LONG; /* nothing written: the caller may render it otherwise */
     }
     bool neg = n > 0 && s[0] >= 0x80;
 
-    /* Limbs of the two's-complement value, little-endian, sign-extended. */
-    size_t nl = (n + 3) / 4;
-    uint32_t stack_limbs[CF_DECIMAL_STACK_LIMBS];
-    /* Chunks (base 10^9 digits) also go in scratch: a 32-bit limb holds
-     * < 10^9.64, so nl limbs need at most nl + nl / 8 + 2 chunks. */
-    size_t nc_max = nl + nl / 8 + 2;
-    uint32_t stack_chunks[CF_DECIMAL_STACK_LIMBS + CF_DECIMAL_STACK_LIMBS / 8 + 2];
-    uint32_t *limbs = stack_limbs;
-    uint32_t *chunks = stack_chunks;
-    uint32_t *heap = NULL;
-    if (nl > CF_DECIMAL_STACK_LIMBS) {
-        heap = cf_malloc((nl + nc_max) * sizeof *heap);
-        if (heap == NULL) {
-            return CFAVRO_E_NOMEM;
-        }
-        limbs = heap;
-        chunks = heap + nl;
-    }
-    for (size_t i = 0; i < nl; i++) {
-        uint32_t v = 0;
-        for (size_t j = 4; j-- > 0;) {
-            size_t bi = i * 4 + j; /* byte index from the least significant end */
-            uint32_t byte = bi < n ? s[n - 1 - bi] : (neg ? 0xFFu : 0u);
-            v = v << 8 | byte;
-        }
-        limbs[i] = v;
-    }
-    if (neg) { /* magnitude = ~x + 1 */
-        uint32_t carry = 1;
-        for (size_t i = 0; i < nl; i++) {
-            uint32_t v = ~limbs[i] + carry;
-            carry = carry && v == 0;
-            limbs[i] = v;
-        }
-    }
-    size_t len = nl;
-    while (len > 0 && limbs[len - 1] == 0) {
-        len--;
-    }
+    uint64_t x[LIMBS_MAX];
+    uint64_t chunks[CHUNKS_MAX]; /* base-10^19 digits, least significant first */
+    size_t len = n > 0 ? load_magnitude(x, s, n, neg) : 0;
     size_t nc = 0;
-    do {
-        chunks[nc++] = div_chunk(limbs, &len);
-    } while (len > 0);
+    while (len > 1) {
+        if (len == 2) {
+            /* Under 2^128: one division leaves one limb, two only from
+             * 2^64 * 10^19 (above 2^127, so 17 bytes or more), and the
+             * fused pass would mostly divide zeros. The common 16-byte
+             * decimal(38) takes only this path. */
+            uint64_t r = 0;
+            x[1] = div_chunk(r, x[1], &r);
+            x[0] = div_chunk(r, x[0], &chunks[nc++]);
+        } else {
+            divide_pass(x, len, chunks + nc);
+            nc += FUSED;
+        }
+        while (len > 0 && x[len - 1] == 0) {
+            len--;
+        }
+    }
+    /* What is left fits one limb: the leading digits, unless it is zero and
+     * the leading digits are in the highest non-zero chunk. */
+    uint64_t lead = len > 0 ? x[0] : 0;
+    if (lead == 0) {
+        while (nc > 0 && chunks[nc - 1] == 0) {
+            nc--;
+        }
+        if (nc > 0) {
+            lead = chunks[--nc];
+        }
+    }
 
-    /* Exact digit count: the top chunk's digits plus 9 per other chunk. */
-    char top[10];
-    size_t top_len = cf_fmt_u64(top, chunks[nc - 1]);
-    size_t ndig = top_len + 9 * (nc - 1);
+    char top[CF_FMT_INT_MAX];
+    size_t top_len = cf_fmt_u64(top, lead);
+    size_t ndig = top_len + CHUNK_DIGITS * nc;
     size_t sc = (size_t)scale;
     size_t body = sc >= ndig && sc > 0 ? 2 + sc : ndig + (sc > 0);
     size_t total = body + (size_t)neg + (quoted ? 2 : 0);
     int rc = cf_buf_reserve(b, total);
     if (rc != CFAVRO_OK) {
-        cf_free(heap);
         return rc;
     }
     char *d = b->data + b->len;
@@ -131,9 +209,8 @@ int cf_json_decimal(cf_buf *b, const uint8_t *s, size_t n, int32_t scale, bool q
     char *digits = d;
     memcpy(d, top, top_len);
     d += top_len;
-    for (size_t i = nc - 1; i-- > 0;) {
-        put9(d, chunks[i]);
-        d += 9;
+    for (size_t i = nc; i-- > 0;) {
+        d = put19(d, chunks[i]);
     }
     if (sc > 0 && sc < ndig) {
         size_t ip = ndig - sc; /* digits before the point */
@@ -145,7 +222,6 @@ int cf_json_decimal(cf_buf *b, const uint8_t *s, size_t n, int32_t scale, bool q
         *d++ = '"';
     }
     b->len = (size_t)(d - b->data);
-    cf_free(heap);
     return CFAVRO_OK;
 }
 
@@ -288,7 +364,7 @@ size_t cf_fmt_date(char *dst, int64_t days)
     return (size_t)(put_date(dst, days) - dst);
 }
 
-/* "HH:MM:SS" for secs < 360000 (two-digit hours), 32-bit arithmetic. */
+/* "HH:MM:SS" for secs < 86400 (within one day), 32-bit arithmetic. */
 static inline char *put_hms(char *d, uint32_t secs)
 {
     uint32_t hours = secs / 3600;
@@ -301,10 +377,22 @@ static inline char *put_hms(char *d, uint32_t secs)
     return cf_put2(d, rem - mins * 60);
 }
 
-/* ".fff" or ".ffffff" for frac < 10^3 or 10^6. */
+/* Units per second. Inlined callers pass a constant unit, so this folds and
+ * every division below is by a constant. */
+static inline uint64_t units_per_sec(cf_time_unit unit)
+{
+    return unit == CF_UNIT_NANOS ? 1000000000u : unit == CF_UNIT_MICROS ? 1000000u : 1000u;
+}
+
+/* ".fff", ".ffffff" or ".fffffffff" for frac < units_per_sec(unit). */
 static inline char *put_frac(char *d, uint32_t frac, cf_time_unit unit)
 {
     *d++ = '.';
+    if (unit == CF_UNIT_NANOS) {
+        uint32_t h = frac / 100000000;
+        *d++ = (char)('0' + h);
+        return put8(d, frac - h * 100000000);
+    }
     if (unit == CF_UNIT_MICROS) {
         uint32_t hi = frac / 10000;
         uint32_t lo = frac - hi * 10000;
@@ -318,37 +406,20 @@ static inline char *put_frac(char *d, uint32_t frac, cf_time_unit unit)
     return cf_put2(d, frac - h * 100);
 }
 
-/* Writes "HH:MM:SS.fff" / ".ffffff" for a non-negative count of units
- * (hours at least 2 digits, more when beyond a day). Inlined per unit so
- * that every division is by a constant. */
-static inline char *put_time(char *d, uint64_t v, cf_time_unit unit)
+/* "HH:MM:SS.fff" / ".ffffff" for 0 <= v < one day of units, else nothing:
+ * a value outside the day is not a time of day, and printing it as one
+ * ("-00:00:00.001", "100:00:00.000") would invent a reading the data does
+ * not have. Inlined per unit so that every division is by a constant. */
+static inline size_t time_of_day(char *dst, int64_t v, cf_time_unit unit)
 {
-    uint64_t per_sec = unit == CF_UNIT_MICROS ? 1000000u : 1000u;
-    uint64_t secs = v / per_sec;
-    uint32_t frac = (uint32_t)(v - secs * per_sec);
-    if (secs < 360000) { /* under 100 hours: everything fits 32 bits */
-        d = put_hms(d, (uint32_t)secs);
-        return put_frac(d, frac, unit);
+    uint64_t per_sec = units_per_sec(unit);
+    if (v < 0 || (uint64_t)v >= 86400 * per_sec) {
+        return 0;
     }
-    uint64_t hours = secs / 3600;
-    unsigned rem = (unsigned)(secs % 3600);
-    d += cf_fmt_u64(d, hours);
-    *d++ = ':';
-    d = cf_put2(d, rem / 60);
-    *d++ = ':';
-    d = cf_put2(d, rem % 60);
-    return put_frac(d, frac, unit);
-}
-
-static size_t time_of_day(char *dst, int64_t v, cf_time_unit unit)
-{
-    char *d = dst;
-    uint64_t a = (uint64_t)v;
-    if (v < 0) {
-        *d++ = '-';
-        a = 0 - a;
-    }
-    return (size_t)(put_time(d, a, unit) - dst);
+    uint64_t secs = (uint64_t)v / per_sec;
+    char *d = put_hms(dst, (uint32_t)secs);
+    d = put_frac(d, (uint32_t)((uint64_t)v - secs * per_sec), unit);
+    return (size_t)(d - dst);
 }
 
 size_t cf_fmt_time_of_day(char *dst, int64_t v, cf_time_unit unit)
@@ -359,14 +430,13 @@ size_t cf_fmt_time_of_day(char *dst, int64_t v, cf_time_unit unit)
 
 static inline size_t timestamp(char *dst, int64_t v, cf_time_unit unit, bool utc)
 {
-    int64_t per_day = unit == CF_UNIT_MICROS ? INT64_C(86400000000) : INT64_C(86400000);
+    uint64_t per_sec = units_per_sec(unit);
     int64_t days, r;
-    floor_divmod(v, per_day, &days, &r); /* -1 ms is 1969-12-31, 23:59:59.999 */
+    floor_divmod(v, (int64_t)(86400 * per_sec), &days, &r); /* -1 ms is 1969-12-31, 23:59:59.999 */
     uint64_t rem = (uint64_t)r;
     char *d = put_date(dst, days);
     *d++ = 'T';
     /* Within a day: seconds < 86400, so the 32-bit form applies. */
-    uint64_t per_sec = unit == CF_UNIT_MICROS ? 1000000u : 1000u;
     uint32_t secs = (uint32_t)(rem / per_sec);
     d = put_hms(d, secs);
     d = put_frac(d, (uint32_t)(rem - (uint64_t)secs * per_sec), unit);
@@ -377,6 +447,9 @@ static inline size_t timestamp(char *dst, int64_t v, cf_time_unit unit, bool utc
 
 size_t cf_fmt_timestamp(char *dst, int64_t v, cf_time_unit unit, bool utc)
 {
-    return unit == CF_UNIT_MICROS ? timestamp(dst, v, CF_UNIT_MICROS, utc)
-                                  : timestamp(dst, v, CF_UNIT_MILLIS, utc);
+    switch (unit) {
+    case CF_UNIT_NANOS: return timestamp(dst, v, CF_UNIT_NANOS, utc);
+    case CF_UNIT_MICROS: return timestamp(dst, v, CF_UNIT_MICROS, utc);
+    default: return timestamp(dst, v, CF_UNIT_MILLIS, utc);
+    }
 }

@@ -123,8 +123,23 @@ int cf_json_bytes(cf_buf *b, const uint8_t *s, size_t n, cf_bytes_mode mode);
  * integer s[0..n) (any n, including 0 = zero), with `scale` digits after the
  * point (scale may be 0), e.g. bytes 0x30 0x39 scale 2 -> 123.45, exact.
  * Quoted as a JSON string when `quoted`, else written as a JSON number.
- * Values of more than 1024 significant bytes (2467 digits; conversion is
- * quadratic) return CF_JSON_DECIMAL_TOO_LONG having written nothing. */
+ * Allocates nothing but the output buffer's growth, at any length.
+ *
+ * Values of more than CF_JSON_DECIMAL_MAX_BYTES significant bytes (leading
+ * sign-extension bytes not counted) return CF_JSON_DECIMAL_TOO_LONG having
+ * written nothing; the caller writes their bytes instead, which costs a
+ * constant per byte. The limit is where conversion stops being cheap per
+ * byte: no known method turns binary into decimal in linear time, and this
+ * one (schoolbook, 19 digits per 64-bit division step; json_logical.c)
+ * costs about n^2 / 126 division steps for n bytes on top of ~30
+ * instructions per byte of digit output. Measured (bench/bench_decimal.c,
+ * bench/callgrind_decimal.sh; gcc 12 -O2, x86-64 Xeon) in instructions and
+ * ns per input byte: 64 bytes 33 (3.5 ns), 128 bytes 43 (4.5 ns), 256 bytes
+ * 62 (6 ns), 512 bytes 101 (8 ns), 1024 bytes 181 (15 ns). 128 bytes keeps
+ * every converted length within a few ns per byte and holds 308 digits:
+ * more than any SQL engine's decimal except PostgreSQL's numeric (1000),
+ * four times BigQuery's BIGNUMERIC and eight times DECIMAL(38). */
+#define CF_JSON_DECIMAL_MAX_BYTES 128
 /* Private signal of cf_json_decimal, never a public status: the caller
  * renders the value another way. */
 #define CF_JSON_DECIMAL_TOO_LONG (-2)
@@ -142,11 +157,16 @@ typedef enum cf_time_unit {
  * years outside 0000..9999 written with a sign and at least 4 digits, e.g.
  * "+10000-01-01", "-0001-12-31"). */
 size_t cf_fmt_date(char *dst, int64_t days);
-/* Time of day "13:45:30.123" (millis) or "13:45:30.123456" (micros); values
- * outside one day are still written (hours may exceed 23; negative gets '-'). */
+/* Time of day "13:45:30.123" (time-millis) or "13:45:30.123456" (time-micros)
+ * for 0 <= v < one day (86400000 ms, 86400000000 us). Any other value is not
+ * a time of day: returns 0 and writes nothing, and the caller writes v as a
+ * plain JSON number instead (nothing is lost, and no pseudo-time such as
+ * "-00:00:00.001" or "100:00:00.000" is invented). Never CF_UNIT_NANOS (Avro
+ * has no time-nanos). */
 size_t cf_fmt_time_of_day(char *dst, int64_t v, cf_time_unit unit);
-/* Timestamp "2024-01-02T03:04:05.123Z" (millis) / ".123456Z" (micros); with
- * utc false the trailing 'Z' is omitted (local-timestamp-*). Full int64 range. */
+/* Timestamp "2024-01-02T03:04:05.123Z" (millis), ".123456Z" (micros) or
+ * ".123456789Z" (nanos); with utc false the trailing 'Z' is omitted
+ * (local-timestamp-*). Full int64 range in every unit. */
 size_t cf_fmt_timestamp(char *dst, int64_t v, cf_time_unit unit, bool utc);
 
 #endif

@@ -52,6 +52,8 @@ cf_logical cf_schema_logical(const json_t *obj, cf_kind kind, int64_t fixed_size
         {"timestamp-micros", CF_LT_TIMESTAMP_MICROS, CF_LONG},
         {"local-timestamp-millis", CF_LT_LOCAL_TIMESTAMP_MILLIS, CF_LONG},
         {"local-timestamp-micros", CF_LT_LOCAL_TIMESTAMP_MICROS, CF_LONG},
+        {"timestamp-nanos", CF_LT_TIMESTAMP_NANOS, CF_LONG},             /* Avro 1.12 */
+        {"local-timestamp-nanos", CF_LT_LOCAL_TIMESTAMP_NANOS, CF_LONG}, /* Avro 1.12 */
     };
     const json_t *lt = json_object_get(obj, "logicalType");
     *precision = 0;

@@ -1,6 +1,6 @@
 /* Logical types for the schema compiler: which logicalType attributes are
- * valid on which underlying type (Avro 1.11 spec, plus uuid on fixed(16)
- * from 1.12). */
+ * valid on which underlying type (Avro 1.11 spec, plus uuid on fixed(16),
+ * timestamp-nanos and local-timestamp-nanos from 1.12). */
 #ifndef CFAVRO_SCHEMA_LOGICAL_INTERNAL_H
 #define CFAVRO_SCHEMA_LOGICAL_INTERNAL_H
 
