@@ -578,6 +578,47 @@ static void test_date_time(void **state)
     b.n = 0;
     bb_long(&b, 86399999999LL);
     expect_json(tu, b.d, b.n, "\"23:59:59.999999\"");
+
+    /* Outside [0, 24 h) a value is not a time of day: its number, never a
+     * pseudo-time such as "-00:00:00.001" or "24:00:00.000". */
+    expect_json(tm, BYTES(0x01), "-1");
+    b.n = 0;
+    bb_long(&b, 86400000);
+    expect_json(tm, b.d, b.n, "86400000");
+    b.n = 0;
+    bb_long(&b, 86399999);
+    expect_json(tm, b.d, b.n, "\"23:59:59.999\"");
+    b.n = 0;
+    bb_long(&b, 86400000000LL);
+    expect_json(tu, b.d, b.n, "86400000000");
+    b.n = 0;
+    bb_long(&b, INT64_MIN);
+    expect_json(tu, b.d, b.n, "-9223372036854775808");
+    /* ... also inside a union wrapper, which still names the Avro type. */
+    const char *otm = "[\"null\",{\"type\":\"int\",\"logicalType\":\"time-millis\"}]";
+    expect_json(otm, BYTES(0x02, 0x01), "{\"int\":-1}");
+    expect_json(otm, BYTES(0x02, 0x00), "{\"int\":\"00:00:00.000\"}");
+    bb_free(&b);
+}
+
+static void test_timestamps_nanos(void **state)
+{
+    (void)state;
+    const char *tsn = "{\"type\":\"long\",\"logicalType\":\"timestamp-nanos\"}";
+    const char *ltn = "{\"type\":\"long\",\"logicalType\":\"local-timestamp-nanos\"}";
+    bb b = {0};
+    bb_long(&b, 1704164645123456789LL);
+    expect_json(tsn, b.d, b.n, "\"2024-01-02T03:04:05.123456789Z\"");
+    expect_json(ltn, b.d, b.n, "\"2024-01-02T03:04:05.123456789\"");
+    expect_json_opts(tsn, OPTS("json.time", "epoch"), b.d, b.n, "1704164645123456789");
+    expect_json_opts(ltn, OPTS("json.logical", "false"), b.d, b.n, "1704164645123456789");
+    expect_json(tsn, BYTES(0x01), "\"1969-12-31T23:59:59.999999999Z\"");
+    b.n = 0;
+    bb_long(&b, INT64_MIN);
+    expect_json(tsn, b.d, b.n, "\"1677-09-21T00:12:43.145224192Z\"");
+    b.n = 0;
+    bb_long(&b, INT64_MAX);
+    expect_json(ltn, b.d, b.n, "\"2262-04-11T23:47:16.854775807\"");
     bb_free(&b);
 }
 
@@ -760,6 +801,7 @@ int main(void)
         cmocka_unit_test(test_uuid_fixed),
         cmocka_unit_test(test_date_time),
         cmocka_unit_test(test_timestamps),
+        cmocka_unit_test(test_timestamps_nanos),
         cmocka_unit_test(test_duration),
         cmocka_unit_test(test_unknown_or_misplaced_logical),
         cmocka_unit_test(test_trade),

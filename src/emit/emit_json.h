@@ -96,7 +96,16 @@ static int emit_json_integer(cf_json_emitter *e, const cf_node *n, int64_t v)
     case CF_LT_LOCAL_TIMESTAMP_MICROS:
         len = cf_fmt_timestamp(tmp + 1, v, CF_UNIT_MICROS, false);
         break;
+    case CF_LT_TIMESTAMP_NANOS: len = cf_fmt_timestamp(tmp + 1, v, CF_UNIT_NANOS, true); break;
+    case CF_LT_LOCAL_TIMESTAMP_NANOS:
+        len = cf_fmt_timestamp(tmp + 1, v, CF_UNIT_NANOS, false);
+        break;
     default:
+        return emit_json_i64(e, v);
+    }
+    if (CF_UNLIKELY(len == 0)) {
+        /* A time-millis/-micros outside [0, 24 h) is not a time of day: its
+         * number, rather than a pseudo-time such as "-00:00:00.001". */
         return emit_json_i64(e, v);
     }
     tmp[len + 1] = '"';
