@@ -396,10 +396,24 @@ CFAVRO_API const cfavro_error *cfavro_decoder_error(const cfavro_decoder *dec);
  *
  * Decoding rules shared by all: the payload must hold exactly one value of
  * the writer schema (bytes left over fail with CFAVRO_E_TRAILING_BYTES unless
- * decode.trailing.bytes=allow); a schema that is just "bytes" (no logical
- * type) takes the whole payload as the value, with no Avro length prefix,
- * because that is what Confluent's serializers write for it. Malformed input
- * fails that one call and leaves the decoder usable.
+ * decode.trailing.bytes=allow). A schema whose type is bytes ("bytes" or
+ * {"type":"bytes",...}, with or without a logicalType such as decimal) takes
+ * the whole payload as its value, with no Avro length prefix, as Confluent's
+ * deserializers read it (they check only that the schema's type is bytes);
+ * the value is then rendered per its logical type (a decimal as a decimal).
+ * Confluent's serializers write such a value raw only when given a byte
+ * array; a value they encoded through Avro reads back as raw bytes, its
+ * length prefix included, exactly as Java's deserializer reads it. Malformed
+ * input fails that one call and leaves the decoder usable.
+ *
+ * Output modes: with json.logical=false and the defaults json.union=avro,
+ * json.bytes=avro, json.nonfinite=string, json.invalid.utf8=error the text is
+ * Avro's JSON encoding (the specification's "JSON Encoding": Avro JSON
+ * decoders read it back to the same values; tested with fastavro). Other
+ * settings render values for people: logical types as text (json.time=epoch
+ * alone still renders decimals, uuid on fixed and durations), time-millis/
+ * -micros outside [0, 24 h) as their number, decimals of more than 128
+ * significant bytes as their bytes.
  *
  * Error detail (cfavro_decoder_error): offsets count bytes in the whole
  * message, header included: a failure in a frame's payload is at

@@ -88,7 +88,7 @@ const cf_setting_row cf_setting_rows[] = {
      .info.doc = "bytes and fixed as Avro JSON strings (code points 0-255), base64 or hex"},
     {.info.name = "json.logical", DECODER, BOOL_WORDS, IN_OPTIONS(json.logical),
      .info.default_value = "true",
-     .info.doc = "render logical types (false: print the underlying Avro values)"},
+     .info.doc = "render logical types (false: the underlying Avro values, Avro's JSON encoding)"},
     {.info.name = "json.time", DECODER,
      CHOICES("iso8601, epoch", {"iso8601", CF_TIME_ISO8601}, {"epoch", CF_TIME_EPOCH}),
      IN_OPTIONS(json.time_style), .info.default_value = "iso8601",
