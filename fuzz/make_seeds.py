@@ -407,6 +407,11 @@ def malformed():
     add("huge-length-2e62", "prims", b"\x01\x02\x04" + b"\x00" * 12 + long_(1 << 62))
     add("overlong-long", "long", b"\x80" * 10 + b"\x00")
     add("overlong-int", "int", b"\x80" * 5 + b"\x00")
+    # Overlong with bytes after it: 8+ bytes from the varint's start, so the
+    # walker's word-at-a-time varint path reads it.
+    add("overlong-int-then-data", "int", b"\x80" * 5 + b"\x00" + b"\x02\x04\x06")
+    add("overlong-int-item-then-data", "array_int",
+        long_(2) + long_(1) + b"\x80" * 5 + b"\x00" + b"\x00\x00\x00")
     add("long-10th-byte", "long", b"\xff" * 9 + b"\x02")
     add("int-range", "int", b"\xff\xff\xff\xff\x1f")
     add("varint-truncated", "long", b"\xff\xff")

@@ -201,6 +201,45 @@ static void test_overlong_varint(void **state)
                 "R.a");
 }
 
+/* An overlong int varint with more bytes after it: at least 8 bytes remain
+ * where it starts, so the walker's word-at-a-time varint path reads it
+ * (the portable build, -Dsimd=disabled, reads it byte by byte), and the
+ * bytes after it must not make it acceptable or move the offset. */
+static void test_overlong_int_varint_before_data(void **state)
+{
+    (void)state;
+    /* Six bytes (the stop bit in the 6th), then a valid int and more. */
+    expect_fail(S_INT, BYTES(0x80, 0x80, 0x80, 0x80, 0x80, 0x00, 0x02, 0x04, 0x06),
+                CFAVRO_E_DATA_VARINT, 5, "");
+    expect_fail(S_INT, BYTES(0xff, 0xff, 0xff, 0xff, 0xff, 0x01, 0x00, 0x00, 0x00, 0x00),
+                CFAVRO_E_DATA_VARINT, 5, "");
+    /* No stop bit in the first 8 bytes at all. */
+    expect_fail(S_INT, BYTES(0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x00, 0x02),
+                CFAVRO_E_DATA_VARINT, 5, "");
+    /* Stop bit in the 8th byte, exactly the word's last. */
+    expect_fail(S_INT, BYTES(0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x00, 0x02),
+                CFAVRO_E_DATA_VARINT, 5, "");
+    /* Even with trailing bytes allowed, the varint itself is refused. */
+    static const char *const allow_trailing[] = {"decode.trailing.bytes", "allow", NULL};
+    expect_fail_opts(S_INT, allow_trailing,
+                     BYTES(0x80, 0x80, 0x80, 0x80, 0x80, 0x00, 0x02, 0x04, 0x06),
+                     CFAVRO_E_DATA_VARINT, 5, "", NULL);
+    /* A record field followed by the next field's bytes: offset and path
+     * are the varint's. */
+    expect_fail(S_REC_IS, BYTES(0x80, 0x80, 0x80, 0x80, 0x80, 0x00, 0x06, 'a', 'b', 'c'),
+                CFAVRO_E_DATA_VARINT, 5, "R.a");
+    /* Not at the start of the payload: an array item after a valid one. */
+    static const char *S_ARR_INT = "{\"type\":\"array\",\"items\":\"int\"}";
+    expect_fail(S_ARR_INT,
+                BYTES(0x04, 0x02, 0x80, 0x80, 0x80, 0x80, 0x80, 0x00, 0x00, 0x00, 0x00),
+                CFAVRO_E_DATA_VARINT, 7, "[1]");
+    /* A five-byte varint in the same place is fine (8 bytes from its
+     * start to the end: the same word-at-a-time path). */
+    expect_ok_opts(S_ARR_INT, NULL,
+                   BYTES(0x08, 0x02, 0x80, 0x80, 0x80, 0x80, 0x00, 0x04, 0x06, 0x00),
+                   "[1,0,2,3]");
+}
+
 static void test_int_range(void **state)
 {
     (void)state;
@@ -1079,6 +1118,7 @@ int main(void)
         cmocka_unit_test(test_negative_length),
         cmocka_unit_test(test_length_beyond_input),
         cmocka_unit_test(test_overlong_varint),
+        cmocka_unit_test(test_overlong_int_varint_before_data),
         cmocka_unit_test(test_int_range),
         cmocka_unit_test(test_block_count_int64_min),
         cmocka_unit_test(test_block_sizes),

@@ -25,13 +25,25 @@
  * and if that ever disagrees the exact slow path below (printf + strtod
  * trials) is used instead, so the result never depends on an unproved
  * error bound. In the double range this fallback is never needed (the
- * paper proves it; our stress runs agree), but it costs nothing to keep.
+ * paper proves it; our stress runs agree), but it costs nothing to keep,
+ * and it is not dead code: the tests call it directly (cf_fmt_double_exact,
+ * json_number_exact_internal.h) and require the same text as the fast path
+ * on hard cases and random values.
+ *
+ * Shortcuts, each with a portable path that CF_PORTABLE (meson
+ * -Dsimd=disabled) forces and a big-endian host takes by itself: eight
+ * digits formed side by side in one 64-bit word and stored with one write
+ * (little-endian only; else two-digit table stores), trailing zero digits
+ * counted with clz on a word (little-endian GNU C; else byte by byte), the
+ * digit count from clz (GNU C; else a table scan) and 128-bit products
+ * (unsigned __int128; else four 32-bit products).
  */
 #include "json_write_internal.h"
 
 #include "bytes_internal.h"
 #include "compiler_internal.h"
 #include "json_digits_internal.h"
+#include "json_number_exact_internal.h"
 
 #include <float.h>
 #include <stdio.h>
@@ -80,7 +92,7 @@ static const uint64_t k_pow10_u64[20] = {
     UINT64_C(10000000000000000000),
 };
 
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#if !defined(CF_PORTABLE) && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
 #define CF_LE_WORDS 1
 /* The 8 digits of v < 10^8 as ASCII in one word, computed side by side:
  * split into two 4-digit halves (32-bit lanes), each into two 2-digit
@@ -124,7 +136,7 @@ static inline void put8(char *d, uint32_t v)
 /* Number of decimal digits of v (1..20). */
 static inline unsigned count_digits(uint64_t v)
 {
-#if defined(__GNUC__) || defined(__clang__)
+#if !defined(CF_PORTABLE) && (defined(__GNUC__) || defined(__clang__))
     /* bits * 1233 / 4096 is floor(log10(2^bits)) for bits <= 64, so it is
      * the digit count or one more than it; one comparison settles it. */
     uint64_t w = v | 1; /* 0 has one digit, like 1 (10^t is even for t > 0) */
@@ -251,7 +263,8 @@ static inline void copy8s(char *dst, const char *src, size_t n)
     }
 }
 
-#if defined(__GNUC__) && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#if !defined(CF_PORTABLE) && defined(__GNUC__) && defined(__BYTE_ORDER__) && \
+    __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
 #define CF_LE_CLZ 1
 #endif
 
@@ -398,6 +411,16 @@ static bool reads_back(const char *text, double v, bool is_float)
     return strtod(text, NULL) == v;
 }
 
+/* Does the decimal 0.<digits[0..n)> * 10^decpt read back as a? */
+static bool digits_read_back(const char *digits, int n, int decpt, double a, bool is_float)
+{
+    char text[48];
+    memcpy(text, "0.", 2);
+    memcpy(text + 2, digits, (size_t)n);
+    snprintf(text + 2 + n, sizeof text - 2 - (size_t)n, "e%d", decpt);
+    return reads_back(text, a, is_float);
+}
+
 /* Increment the decimal digit string d[0..n) by one unit in its last place.
  * Returns true when it carried out of the top digit (d is then "000..."). */
 static bool digits_increment(char *d, int n)
@@ -410,6 +433,37 @@ static bool digits_increment(char *d, int n)
         d[i] = '0';
     }
     return true;
+}
+
+/* Floats break an exact tie between two equally near shortest candidates
+ * downwards (see the top of the file); printf breaks it to even. So when
+ * digits[0..n) (value 0.digits * 10^decpt, correctly rounded from the
+ * float a) was rounded up from an exact tie, replace it by the lower
+ * candidate if that reads back (equally near, so it does unless a's
+ * interval is lopsided). %.120e is exact for every float: none has more
+ * than 112 significant decimal digits. */
+static void float_tie_low(double a, char *digits, int n, int *decpt)
+{
+    char text[136];
+    char exact[128];
+    int exact_decpt = 0;
+    snprintf(text, sizeof text, "%.120e", a);
+    int en = parse_e(text, exact, &exact_decpt);
+    if (en <= n || exact[n] != '5') {
+        return;
+    }
+    for (int i = n + 1; i < en; i++) {
+        if (exact[i] != '0') {
+            return; /* above the midpoint: rounding up was right */
+        }
+    }
+    if (exact_decpt == *decpt && memcmp(exact, digits, (size_t)n) == 0) {
+        return; /* printf already took the lower one */
+    }
+    if (digits_read_back(exact, n, exact_decpt, a, true)) {
+        memcpy(digits, exact, (size_t)n);
+        *decpt = exact_decpt;
+    }
 }
 
 /* Shortest round-tripping digits of a (finite, > 0) by trial: the
@@ -436,6 +490,7 @@ static size_t slow_format(char *dst, bool neg, double a, bool is_float)
     char digits[24];
     int n = 0;
     int decpt = 0;
+    bool rounded = true; /* digits are printf's correctly rounded ones */
     for (; p <= maxp; p++) {
         snprintf(text, sizeof text, "%.*e", p - 1, a);
         n = parse_e(text, digits, &decpt);
@@ -454,17 +509,16 @@ static size_t slow_format(char *dst, bool neg, double a, bool is_float)
                 up[0] = '1';
                 updecpt++;
             }
-            /* Build "0.<up>e<updecpt>" and try it. */
-            char t2[48];
-            memcpy(t2, "0.", 2);
-            memcpy(t2 + 2, up, (size_t)n);
-            snprintf(t2 + 2 + n, sizeof t2 - 2 - (size_t)n, "e%d", updecpt);
-            if (reads_back(t2, a, is_float)) {
+            if (digits_read_back(up, n, updecpt, a, is_float)) {
                 memcpy(digits, up, (size_t)n);
                 decpt = updecpt;
+                rounded = false;
                 break;
             }
         }
+    }
+    if (is_float && rounded) {
+        float_tie_low(a, digits, n, &decpt);
     }
     while (n > 1 && digits[n - 1] == '0') {
         n--;
@@ -478,7 +532,7 @@ static size_t slow_format(char *dst, bool neg, double a, bool is_float)
 
 /* ---- shortest digits ------------------------------------------------------ */
 
-#if defined(__SIZEOF_INT128__)
+#if defined(__SIZEOF_INT128__) && !defined(CF_PORTABLE)
 __extension__ typedef unsigned __int128 cf_u128;
 
 /* The 128-bit product a * b as (high, *lo). */
@@ -489,6 +543,7 @@ static inline uint64_t mul64(uint64_t a, uint64_t b, uint64_t *lo)
     return (uint64_t)(p >> 64);
 }
 #else
+/* Four 32 x 32-bit products: for targets without a 128-bit type. */
 static inline uint64_t mul64(uint64_t a, uint64_t b, uint64_t *lo)
 {
     uint64_t a0 = (uint32_t)a, a1 = a >> 32, b0 = (uint32_t)b, b1 = b >> 32;
@@ -667,6 +722,24 @@ static size_t write_zero(char *dst, bool neg)
     }
     memcpy(dst, "0.0", 3);
     return 3;
+}
+
+/* ---- the exact path on its own (for the tests) ---------------------------- */
+
+size_t cf_fmt_double_exact(char *dst, double v)
+{
+    bool neg = dbits(v) >> 63 != 0;
+    double a = abs_d(v);
+    return a == 0 ? write_zero(dst, neg) : slow_format(dst, neg, a, false);
+}
+
+size_t cf_fmt_float_exact(char *dst, float v)
+{
+    uint32_t u;
+    memcpy(&u, &v, sizeof u);
+    bool neg = u >> 31 != 0;
+    double a = (double)(neg ? -v : v);
+    return a == 0 ? write_zero(dst, neg) : slow_format(dst, neg, a, true);
 }
 
 /* ---- doubles and floats --------------------------------------------------- */

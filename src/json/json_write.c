@@ -2,13 +2,14 @@
  *
  * This is the JSON hot path. Most strings need no escapes and are ASCII:
  * they are checked 16 bytes at a time (SSE2, which every x86-64 has; 8 at
- * a time elsewhere) for the bytes that need attention (controls, '"',
- * '\\', non-ASCII) while being copied, after one reservation of n + 2
- * bytes for the whole quoted string. Only when such a byte turns up does
- * the general loop take over from there: runs of plain bytes are copied
- * with one memcpy and room is reserved per run rather than for the worst
- * case (6 output bytes per input byte), so a string that fits under the
- * output limit is never refused because of a pessimistic estimate. */
+ * a time elsewhere, and under CF_PORTABLE) for the bytes that need
+ * attention (controls, '"', '\\', non-ASCII) while being copied, after one
+ * reservation of n + 2 bytes for the whole quoted string. Only when such a
+ * byte turns up does the general loop take over from there: runs of plain
+ * bytes are copied with one memcpy and room is reserved per run rather
+ * than for the worst case (6 output bytes per input byte), so a string
+ * that fits under the output limit is never refused because of a
+ * pessimistic estimate. */
 #include "json_write_internal.h"
 
 #include "alloc_internal.h"
@@ -17,7 +18,12 @@
 
 #include <stdint.h>
 
-#if defined(__SSE2__)
+/* Byte order: the 8-byte (SWAR) scans below only ask whether any byte of a
+ * word matches and then find which one byte by byte, and the SSE2 masks
+ * number bytes in memory order, so no path depends on the host's byte
+ * order. CF_PORTABLE (meson -Dsimd=disabled) leaves SSE2 out, so the SWAR
+ * path every non-x86 target runs is built and tested on x86 too. */
+#if defined(__SSE2__) && !defined(CF_PORTABLE)
 #include <emmintrin.h>
 #define CF_SSE2 1
 #endif
