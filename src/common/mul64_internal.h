@@ -19,7 +19,9 @@ static inline uint64_t cf_mul64_portable(uint64_t a, uint64_t b, uint64_t *lo)
     return p11 + (p01 >> 32) + (p10 >> 32) + (mid >> 32);
 }
 
-#if defined(__SIZEOF_INT128__) && !defined(CF_NO_INT128)
+/* CF_PORTABLE (meson -Dsimd=disabled) and CF_NO_INT128 (a test) take the
+ * 32-bit path. */
+#if defined(__SIZEOF_INT128__) && !defined(CF_NO_INT128) && !defined(CF_PORTABLE)
 #define CF_HAVE_INT128 1
 __extension__ typedef unsigned __int128 cf_u128;
 

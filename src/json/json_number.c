@@ -43,6 +43,7 @@
 #include "bytes_internal.h"
 #include "compiler_internal.h"
 #include "json_digits_internal.h"
+#include "mul64_internal.h"
 #include "json_number_exact_internal.h"
 
 #include <float.h>
@@ -532,27 +533,11 @@ static size_t slow_format(char *dst, bool neg, double a, bool is_float)
 
 /* ---- shortest digits ------------------------------------------------------ */
 
-#if defined(__SIZEOF_INT128__) && !defined(CF_PORTABLE)
-__extension__ typedef unsigned __int128 cf_u128;
-
-/* The 128-bit product a * b as (high, *lo). */
+/* The 128-bit product (mul64_internal.h; portable under CF_PORTABLE). */
 static inline uint64_t mul64(uint64_t a, uint64_t b, uint64_t *lo)
 {
-    cf_u128 p = (cf_u128)a * b;
-    *lo = (uint64_t)p;
-    return (uint64_t)(p >> 64);
+    return cf_mul64(a, b, lo);
 }
-#else
-/* Four 32 x 32-bit products: for targets without a 128-bit type. */
-static inline uint64_t mul64(uint64_t a, uint64_t b, uint64_t *lo)
-{
-    uint64_t a0 = (uint32_t)a, a1 = a >> 32, b0 = (uint32_t)b, b1 = b >> 32;
-    uint64_t p00 = a0 * b0, p01 = a0 * b1, p10 = a1 * b0, p11 = a1 * b1;
-    uint64_t mid = (p00 >> 32) + (uint32_t)p01 + (uint32_t)p10;
-    *lo = (mid << 32) | (uint32_t)p00;
-    return p11 + (p01 >> 32) + (p10 >> 32) + (mid >> 32);
-}
-#endif
 
 /* floor(log10(2^q)), floor(log10(3/4 * 2^q)) and floor(log2(10^e)) by
  * fixed-point multiplication, checked exhaustively (with exact integer
