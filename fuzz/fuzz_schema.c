@@ -158,9 +158,10 @@ static void walk_both(const cf_schema *s, const uint8_t *p, size_t len, size_t i
     cf_options_default(&opt);
     opt.walk.max_items = 4096;
     cfavro_error ev, ej;
-    int rv = cf_walk_validate(s, &opt.walk, p, len, 0, &ev);
+    cf_walk_keys keys = {0};
+    int rv = cf_walk_validate(s, &opt.walk, &keys, p, len, 0, &ev);
     cf_buf out = {NULL, 0, 0, FZ_OUT_FACTOR * input_size + FZ_OUT_CONST};
-    int rj = cf_walk_json(s, &opt.walk, &opt.json, p, len, 0, &out, &ej);
+    int rj = cf_walk_json(s, &opt.walk, &keys, &opt.json, p, len, 0, &out, &ej);
     if (rj != CFAVRO_E_LIMIT_OUTPUT) {
         FZ_ASSERT(rv == rj, "walker: validate %d (%s) but JSON %d (%s)", rv,
                   rv ? ev.message : "", rj, rj ? ej.message : "");
@@ -177,6 +178,7 @@ static void walk_both(const cf_schema *s, const uint8_t *p, size_t len, size_t i
         json_decref(root);
     }
     cf_buf_free(&out);
+    cf_walk_keys_free(&keys);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -439,6 +439,23 @@ def malformed():
     add("utf8-surrogate", "string", string_(b"\xed\xa0\x80"), opt=0x80)
     add("utf8-overlong", "string", string_(b"\xc0\xaf"))
     add("utf8-map-key", "maps", long_(1) + string_(b"\xff") + b"\x00\x00")
+    # Duplicate map keys: plain, equal only once invalid UTF-8 is replaced
+    # (opt bit 7), past the inline stage (sorted runs), and inside a nested
+    # map; and a large map whose keys are all distinct.
+    trade_dup = dict(sample(NAMES["trade"], TRADE, random.Random(7)))
+    trade_dup["extra"] = [("fee", "1"), ("venue", "x"), ("fee", "2")]
+    add("map-key-dup", "trade", encode(NAMES["trade"], TRADE, trade_dup))
+    add("map-key-dup-replaced", "maps", long_(2) + string_(b"\xff") + b"\x00"
+        + string_(b"\xef\xbf\xbd") + b"\x00" + b"\x00", opt=0x80)
+    many = [("k%d" % i, []) for i in range(40)]
+    add("map-key-dup-large", "maps", encode(NAMES["maps"], SCHEMA["maps"],
+                                            many + [("k17", [])]))
+    add("map-key-distinct-large", "maps", encode(NAMES["maps"], SCHEMA["maps"],
+                                                 [("%x" % i, []) for i in range(600)]))
+    add("map-key-dup-nested", "tree", encode(NAMES["tree"], SCHEMA["tree"], {
+        "label": "root", "children": [], "props": [
+            ("a", (1, {"label": "x", "children": [], "props": [("p", (0, None)),
+                                                                ("p", (0, None))]}))]}))
     add("trailing", "int", b"\x02\x00")
     add("trailing-allowed", "int", b"\x02\x00", flags=0x20)
     add("trailing-after-null", "null", b"\x00")

@@ -27,6 +27,17 @@
 #include "walk_json_internal.h"
 #include "walk_read_internal.h"
 
+/* The walks' map-key scratch, shared by every test here (one walk at a
+ * time), freed after the last. */
+static cf_walk_keys test_keys;
+
+static int free_test_keys(void **state)
+{
+    (void)state;
+    cf_walk_keys_free(&test_keys);
+    return 0;
+}
+
 /* ---- a recording emitter -------------------------------------------------- */
 
 typedef struct trace_emitter {
@@ -192,8 +203,8 @@ static int trace_walk(trace_emitter *e, const char *schema_json, const cf_walk_l
     cf_walk_limits_default(&defaults);
     memset(e, 0, sizeof *e);
     e->fail_call = fail_call;
-    int rc = cf_walk_run_trace(e, schema, limits != NULL ? limits : &defaults, payload, len, 3,
-                               err);
+    int rc = cf_walk_run_trace(e, schema, limits != NULL ? limits : &defaults, &test_keys,
+                               payload, len, 3, err);
     cf_schema_free(schema);
     return rc;
 }
@@ -266,10 +277,12 @@ static void test_hooks_in_order(void **state)
     cf_schema *schema = compile(EVERY_KIND);
     cf_options opt;
     cf_options_default(&opt);
-    assert_int_equal(cf_walk_validate(schema, &opt.walk, p.d, p.n, 0, &err), CFAVRO_OK);
-    cf_buf out = {NULL, 0, 0, 4096};
-    assert_int_equal(cf_walk_json(schema, &opt.walk, &opt.json, p.d, p.n, 0, &out, &err),
+    assert_int_equal(cf_walk_validate(schema, &opt.walk, &test_keys, p.d, p.n, 0, &err),
                      CFAVRO_OK);
+    cf_buf out = {NULL, 0, 0, 4096};
+    assert_int_equal(
+        cf_walk_json(schema, &opt.walk, &test_keys, &opt.json, p.d, p.n, 0, &out, &err),
+        CFAVRO_OK);
     const char *want = "{\"n\":null,\"b\":true,\"i\":\"1970-01-04\",\"l\":-300,\"f\":1.5,"
                        "\"d\":-0.25,\"s\":\"hi\",\"y\":\"0.7\",\"x\":\"ab\",\"e\":\"B\","
                        "\"a\":[5,6,7],\"m\":{\"k1\":null,\"k2\":{\"string\":\"v\"}},\"z\":{}}";
@@ -346,10 +359,11 @@ static void test_utf8_policy_applied_by_walker(void **state)
     cf_json_options_default(&jopt);
     cf_buf out = {NULL, 0, 0, 4096};
     cfavro_error jerr, verr;
-    assert_int_equal(cf_walk_json(s, &limits, &jopt, p.d, p.n, 3, &out, &jerr),
+    assert_int_equal(cf_walk_json(s, &limits, &test_keys, &jopt, p.d, p.n, 3, &out, &jerr),
                      CFAVRO_E_DATA_UTF8);
     assert_int_equal(out.len, 0);
-    assert_int_equal(cf_walk_validate(s, &limits, p.d, p.n, 3, &verr), CFAVRO_E_DATA_UTF8);
+    assert_int_equal(cf_walk_validate(s, &limits, &test_keys, p.d, p.n, 3, &verr),
+                     CFAVRO_E_DATA_UTF8);
     assert_int_equal(jerr.offset, err.offset);
     assert_int_equal(verr.offset, err.offset);
     assert_string_equal(jerr.path, err.path);
@@ -360,11 +374,12 @@ static void test_utf8_policy_applied_by_walker(void **state)
     limits.utf8 = CF_UTF8_REPLACE;
     assert_int_equal(trace_walk(&e, schema, &limits, p.d, p.n, 0, &err), CFAVRO_OK);
     assert_string_equal(e.text, "< #0 key:ok str:a\xff >");
-    assert_int_equal(cf_walk_json(s, &limits, &jopt, p.d, p.n, 3, &out, &jerr), CFAVRO_OK);
+    assert_int_equal(cf_walk_json(s, &limits, &test_keys, &jopt, p.d, p.n, 3, &out, &jerr),
+                     CFAVRO_OK);
     const char *want = "{\"ok\":\"a\xef\xbf\xbd\"}";
     assert_int_equal(out.len, strlen(want));
     assert_memory_equal(out.data, want, out.len);
-    assert_int_equal(cf_walk_validate(s, &limits, p.d, p.n, 3, &verr), CFAVRO_OK);
+    assert_int_equal(cf_walk_validate(s, &limits, &test_keys, p.d, p.n, 3, &verr), CFAVRO_OK);
     cf_buf_free(&out);
     cf_schema_free(s);
     bb_free(&p);
@@ -402,9 +417,10 @@ static void expect_null_payload(const char *schema, int status, const char *json
     cf_options opt;
     cf_options_default(&opt);
     cfavro_error err;
-    assert_int_equal(cf_walk_validate(s, &opt.walk, NULL, 0, 5, &err), status);
+    assert_int_equal(cf_walk_validate(s, &opt.walk, &test_keys, NULL, 0, 5, &err), status);
     cf_buf out = {NULL, 0, 0, 100};
-    assert_int_equal(cf_walk_json(s, &opt.walk, &opt.json, NULL, 0, 5, &out, &err), status);
+    assert_int_equal(cf_walk_json(s, &opt.walk, &test_keys, &opt.json, NULL, 0, 5, &out, &err),
+                     status);
     if (status != CFAVRO_OK) {
         assert_int_equal(err.offset, 5);
         assert_int_equal(out.len, 0);
@@ -527,9 +543,9 @@ static int walk_varint(const char *schema, const uint8_t *v, size_t n, size_t pa
     cf_options_default(&opt);
     opt.walk.allow_trailing = true;
     cfavro_error verr, jerr;
-    int rv = cf_walk_validate(s, &opt.walk, buf, n + pad, 0, &verr);
+    int rv = cf_walk_validate(s, &opt.walk, &test_keys, buf, n + pad, 0, &verr);
     cf_buf out = {NULL, 0, 0, 100};
-    int rj = cf_walk_json(s, &opt.walk, &opt.json, buf, n + pad, 0, &out, &jerr);
+    int rj = cf_walk_json(s, &opt.walk, &test_keys, &opt.json, buf, n + pad, 0, &out, &jerr);
     assert_int_equal(rv, rj);
     if (rv == CFAVRO_OK) {
         memcpy(json, out.data, out.len);
@@ -609,7 +625,7 @@ static void test_varint_truncated(void **state)
     static const uint8_t cont[10] = {0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80};
     for (size_t len = 1; len <= 9; len++) {
         cfavro_error err;
-        assert_int_equal(cf_walk_validate(s, &opt.walk, cont, len, 0, &err),
+        assert_int_equal(cf_walk_validate(s, &opt.walk, &test_keys, cont, len, 0, &err),
                          CFAVRO_E_DATA_TRUNCATED);
         assert_int_equal(err.offset, 0);
     }
@@ -629,5 +645,5 @@ int main(void)
         cmocka_unit_test(test_varints),
         cmocka_unit_test(test_varint_truncated),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return cmocka_run_group_tests(tests, NULL, free_test_keys);
 }

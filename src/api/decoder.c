@@ -29,6 +29,7 @@ struct cfavro_decoder {
     int32_t memo_id;
     const cf_schema *memo;
     cf_batch_errors batch; /* per-message failures of the last batch */
+    cf_walk_keys keys;     /* the walker's map-key scratch, kept warm */
 };
 
 cfavro_decoder *cfavro_decoder_new(cfavro_client *client, cfavro_error *err)
@@ -59,6 +60,7 @@ void cfavro_decoder_free(cfavro_decoder *dec)
     }
     cf_buf_free(&dec->out);
     cf_batch_errors_free(&dec->batch);
+    cf_walk_keys_free(&dec->keys);
     cf_free(dec);
 }
 
@@ -137,9 +139,10 @@ static CF_ALWAYS_INLINE int decode_with_id(cfavro_decoder *dec, int32_t id, bool
     const cf_schema *schema;
     int rc = lookup(dec, id, &schema);
     if (rc == CFAVRO_OK) {
-        rc = json ? cf_walk_json(schema, &dec->opt.walk, &dec->opt.json, payload, len, msg_offset,
-                                 &dec->out, &dec->err)
-                  : cf_walk_validate(schema, &dec->opt.walk, payload, len, msg_offset, &dec->err);
+        rc = json ? cf_walk_json(schema, &dec->opt.walk, &dec->keys, &dec->opt.json, payload,
+                                 len, msg_offset, &dec->out, &dec->err)
+                  : cf_walk_validate(schema, &dec->opt.walk, &dec->keys, payload, len, msg_offset,
+                                     &dec->err);
         if (hint_header && rc != CFAVRO_OK) {
             hint_unstripped_header(&dec->err, payload, len);
         }

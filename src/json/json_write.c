@@ -387,6 +387,57 @@ bool cf_utf8_valid(const uint8_t *s, size_t n, size_t *bad_at)
     return true;
 }
 
+/* The code point at s[*i] (*i < n) of the text with each maximal invalid
+ * subpart read as U+FFFD, as string_rest writes it; advances *i past it. */
+static uint32_t replaced_code_point(const uint8_t *s, size_t n, size_t *i)
+{
+    uint8_t c = s[*i];
+    if (c < 0x80) {
+        *i += 1;
+        return c;
+    }
+    size_t bad;
+    size_t len = utf8_seq(s + *i, n - *i, &bad);
+    if (len == 0) {
+        *i += bad;
+        return 0xFFFD;
+    }
+    uint32_t cp = c & (0x7Fu >> len); /* the lead byte's payload bits */
+    for (size_t k = 1; k < len; k++) {
+        cp = cp << 6 | (s[*i + k] & 0x3Fu);
+    }
+    *i += len;
+    return cp;
+}
+
+int cf_utf8_replaced_cmp(const uint8_t *a, size_t an, const uint8_t *b, size_t bn)
+{
+    size_t n = an < bn ? an : bn;
+    size_t i = 0;
+    while (i < n && a[i] == b[i]) {
+        i++;
+    }
+    if (i == an && i == bn) {
+        return 0; /* the same bytes: the same text, replaced or not */
+    }
+    /* How a subpart is read depends on the bytes after it, so the common
+     * prefix can end inside a sequence that is valid in one text and not in
+     * the other. Step back to just after an ASCII byte (or the start): no
+     * sequence or subpart spans one, so both texts are cut there alike. */
+    while (i > 0 && a[i - 1] >= 0x80) {
+        i--;
+    }
+    size_t ia = i, ib = i;
+    while (ia < an && ib < bn) {
+        uint32_t ca = replaced_code_point(a, an, &ia);
+        uint32_t cb = replaced_code_point(b, bn, &ib);
+        if (ca != cb) {
+            return ca < cb ? -1 : 1;
+        }
+    }
+    return (ia < an) - (ib < bn);
+}
+
 /* ---- strings ------------------------------------------------------------ */
 
 /* The JSON text of each byte value, zero-padded to 8 bytes, and its length

@@ -16,6 +16,7 @@
 
 #include "cfavro.h"
 #include "json_options_internal.h"
+#include "utf8_internal.h"
 #include "walk_limits_internal.h"
 
 typedef struct cf_buf {
@@ -107,10 +108,6 @@ size_t cf_fmt_float(char *dst, float v);
  * *bad_at to the index of the first offending byte (the buffer may then hold
  * a partial string; the caller discards it). */
 int cf_json_string(cf_buf *b, const uint8_t *s, size_t n, cf_utf8_mode mode, size_t *bad_at);
-
-/* Check s[0..n) is valid UTF-8 (no overlongs, no surrogates, <= U+10FFFF);
- * returns true or false with *bad_at set. Used by validate-only decoding. */
-bool cf_utf8_valid(const uint8_t *s, size_t n, size_t *bad_at);
 
 /* ---- bytes and fixed ---------------------------------------------------- */
 

@@ -42,6 +42,26 @@ typedef struct cf_path_seg {
 /* Segments kept per error: the innermost ones, which say the most. */
 enum { CF_PATH_MAX_SEGS = 32 };
 
+/* A key of a map being walked: its bytes, inside the payload (never a
+ * copy). */
+typedef struct cf_map_key {
+    const uint8_t *ptr;
+    size_t len;
+} cf_map_key;
+
+/* Scratch space for the duplicate map key check (walk_keys_internal.h): the
+ * keys of the maps being walked, a stack on which each map pushes its keys
+ * above those of the maps it is nested in. Owned by the walk's caller and
+ * kept between walks (a decoder keeps one), so a warm caller allocates
+ * nothing; it grows geometrically when a bigger map arrives. Start it zeroed
+ * ({0}), free it with cf_walk_keys_free. One walk at a time. */
+typedef struct cf_walk_keys {
+    cf_map_key *keys; /* owned; NULL until the first key */
+    size_t cap;       /* entries allocated */
+} cf_walk_keys;
+
+void cf_walk_keys_free(cf_walk_keys *keys);
+
 /* The walker's core state. Each emitter's state embeds it (as `core`), so a
  * hook reaches the read position, the nodes and the limits through it. */
 typedef struct cf_walk {
@@ -51,6 +71,8 @@ typedef struct cf_walk {
     const cf_walk_limits *limits;
     uint32_t depth_left;
     uint64_t zero_items_left;
+    cf_walk_keys *keys;  /* the caller's scratch for map keys */
+    size_t keys_top;     /* entries of keys->keys in use */
 
     /* Set on failure. */
     int status;
@@ -68,7 +90,16 @@ typedef struct cf_walk {
  * `msg_offset` is where the payload starts in the whole message (the header
  * size), so error offsets are counted in the message. `payload` may be NULL
  * only when `len` is 0. Bytes left after the value fail with
- * CFAVRO_E_TRAILING_BYTES unless limits->allow_trailing.
+ * CFAVRO_E_TRAILING_BYTES unless limits->allow_trailing. `keys` (not NULL)
+ * is the caller's scratch for the duplicate map key check; growing it is
+ * the walk's only allocation besides its output.
+ *
+ * Map keys: a map whose entries repeat a key (across its blocks too) fails
+ * with CFAVRO_E_DATA_MAP_KEY_DUPLICATE at the second occurrence's length
+ * prefix, the path naming that key and the message the entry that had it
+ * first. Under json.invalid.utf8=replace keys are compared as replaced (see
+ * cf_utf8_replaced_cmp), since that is the text the output would repeat.
+ * Each map checks only its own keys: the same key in two maps is fine.
  *
  * Top-level bytes: a schema whose type is bytes ("bytes", {"type":"bytes"},
  * with or without a logicalType such as decimal) takes the whole payload as
@@ -85,7 +116,7 @@ typedef struct cf_walk {
  */
 
 /* The validate emitter: reads and checks everything, produces nothing. */
-int cf_walk_validate(const cf_schema *schema, const cf_walk_limits *limits,
+int cf_walk_validate(const cf_schema *schema, const cf_walk_limits *limits, cf_walk_keys *keys,
                      const uint8_t *payload, size_t len, size_t msg_offset, cfavro_error *err);
 
 /* Whether this build reads multi-byte varints 8 bytes at a time (false when
@@ -117,7 +148,7 @@ extern const uint8_t cf_walk_no_bytes[1];
 /* Start a walk of payload[0..len) (payload may be NULL if len is 0);
  * returns the payload pointer the walk uses. */
 static inline const uint8_t *cf_walk_start(cf_walk *w, const cf_schema *schema,
-                                           const cf_walk_limits *limits,
+                                           const cf_walk_limits *limits, cf_walk_keys *keys,
                                            const uint8_t *payload, size_t len)
 {
     if (CF_UNLIKELY(payload == NULL)) {
@@ -129,6 +160,8 @@ static inline const uint8_t *cf_walk_start(cf_walk *w, const cf_schema *schema,
     w->limits = limits;
     w->depth_left = limits->max_depth;
     w->zero_items_left = limits->max_items;
+    w->keys = keys;
+    w->keys_top = 0;
     w->status = CFAVRO_OK;
     w->nsegs = 0;
     w->segs_dropped = false;

@@ -43,11 +43,4 @@ static inline size_t cf_remaining(const cf_walk *w)
     return (size_t)(w->end - w->p);
 }
 
-/* Check s[0..n) is valid UTF-8 (no overlongs, no surrogates, <= U+10FFFF);
- * returns true, or false with *bad_at set to the first offending byte. The
- * walker checks text with it for emitters that do not check while writing;
- * it lives with the JSON string writer (json/json_write.c), which fuses the
- * same check with escaping. */
-bool cf_utf8_valid(const uint8_t *s, size_t n, size_t *bad_at);
-
 #endif

@@ -62,7 +62,9 @@
  * item(e, n, uint64_t index) (index counts from 0 across blocks), for maps
  * map_key(e, n, s, len, bad_at) (the key's text, as string above), then the
  * item's value (node n->child); array_end(e, n) or map_end(e, n). Blocks are
- * invisible to emitters.
+ * invisible to emitters. A key that repeats an earlier key of its map fails
+ * the walk (CFAVRO_E_DATA_MAP_KEY_DUPLICATE) after its map_key hook and
+ * before its value: no emitter needs to look for duplicates.
  *
  * Unions: branch_begin(e, n, uint32_t b) (b < n->count, node
  * n->branches[b].type), the branch's value, branch_end(e, n, b).
@@ -70,6 +72,10 @@
  * Whole walk: mark(e) before the first hook; rollback(e) after a failure,
  * to drop what the failed walk emitted. Both return nothing.
  */
+
+#include "utf8_internal.h"
+#include "walk_keys_internal.h"
+#include "walk_read_internal.h"
 
 #define TRY(expr)                                                                           \
     do {                                                                                    \
@@ -132,7 +138,7 @@ static CF_ALWAYS_INLINE int CF_WALK_NAME(text)(CF_EMITTER *e, const cf_node *n, 
                         len);
 }
 
-static int CF_WALK_NAME(record)(CF_EMITTER *e, const cf_node *n)
+static CF_ALWAYS_INLINE int CF_WALK_NAME(record)(CF_EMITTER *e, const cf_node *n)
 {
     cf_walk *w = &e->core;
     /* Fields whose type can take no input bytes (null, records of nulls)
@@ -163,8 +169,9 @@ static int CF_WALK_NAME(record)(CF_EMITTER *e, const cf_node *n)
 }
 
 /* Arrays and maps: a sequence of blocks, each a count (negative: followed by
- * the block's byte size), ended by a zero count. */
-static int CF_WALK_NAME(blocks)(CF_EMITTER *e, const cf_node *n, bool is_map)
+ * the block's byte size), ended by a zero count. Inlined once for each, so
+ * neither pays for the other's tests. */
+static CF_ALWAYS_INLINE int CF_WALK_NAME(blocks)(CF_EMITTER *e, const cf_node *n, bool is_map)
 {
     cf_walk *w = &e->core;
     const cf_node *item = &w->nodes[n->child];
@@ -227,6 +234,7 @@ static int CF_WALK_NAME(blocks)(CF_EMITTER *e, const cf_node *n, bool is_map)
             TRY(CF_EMIT(item)(e, n, index));
             cf_path_seg seg = {CF_SEG_INDEX, 0, NULL, index};
             if (is_map) {
+                const uint8_t *key_at = w->p;
                 const uint8_t *key = NULL;
                 size_t key_len = 0;
                 int krc = CF_WALK_NAME(read_span)(w, "map key", &key, &key_len);
@@ -240,6 +248,13 @@ static int CF_WALK_NAME(blocks)(CF_EMITTER *e, const cf_node *n, bool is_map)
                 seg = (cf_path_seg){CF_SEG_KEY, (uint32_t)(key_len > UINT32_MAX ? UINT32_MAX
                                                                                  : key_len),
                                     (const char *)key, 0};
+                /* After the key's own checks: a key that is invalid text
+                 * fails as such, whatever came before it. */
+                krc = cf_walk_key_add(w, index, key_at, key, key_len);
+                if (CF_UNLIKELY(krc != CFAVRO_OK)) {
+                    cf_walk_push_seg(w, seg); /* a repeated key: name it */
+                    return krc;
+                }
             }
             int rc = CF_WALK_NAME(value_body)(e, item);
             if (CF_UNLIKELY(rc != CFAVRO_OK)) {
@@ -254,7 +269,11 @@ static int CF_WALK_NAME(blocks)(CF_EMITTER *e, const cf_node *n, bool is_map)
                                 (long long)(w->p - items_start));
         }
     }
-    return is_map ? CF_EMIT(map_end)(e, n) : CF_EMIT(array_end)(e, n);
+    if (is_map) {
+        cf_walk_keys_pop(w, index); /* inner maps have popped theirs */
+        return CF_EMIT(map_end)(e, n);
+    }
+    return CF_EMIT(array_end)(e, n);
 }
 
 /* Nesting is bounded where it can recurse: records, arrays and maps. Kept
@@ -268,7 +287,8 @@ static CF_NOINLINE int CF_WALK_NAME(nested)(CF_EMITTER *e, const cf_node *n)
     }
     w->depth_left--;
     int rc = n->kind == CF_RECORD ? CF_WALK_NAME(record)(e, n)
-                                  : CF_WALK_NAME(blocks)(e, n, n->kind == CF_MAP);
+             : n->kind == CF_MAP  ? CF_WALK_NAME(blocks)(e, n, true)
+                                  : CF_WALK_NAME(blocks)(e, n, false);
     w->depth_left++;
     return rc;
 }
@@ -380,11 +400,12 @@ static CF_ALWAYS_INLINE int CF_WALK_NAME(value_body)(CF_EMITTER *e, const cf_nod
 static CF_ALWAYS_INLINE int CF_WALK_NAME(cf_walk_run)(CF_EMITTER *e,
                                                       const cf_schema *schema,
                                                       const cf_walk_limits *limits,
+                                                      cf_walk_keys *keys,
                                                       const uint8_t *payload, size_t len,
                                                       size_t msg_offset, cfavro_error *err)
 {
     cf_walk *w = &e->core;
-    payload = cf_walk_start(w, schema, limits, payload, len);
+    payload = cf_walk_start(w, schema, limits, keys, payload, len);
     CF_EMIT(mark)(e);
     const cf_node *root = &schema->nodes[schema->root];
     int rc;
