@@ -396,7 +396,14 @@ CFAVRO_API const cfavro_error *cfavro_decoder_error(const cfavro_decoder *dec);
  *
  * Decoding rules shared by all: the payload must hold exactly one value of
  * the writer schema (bytes left over fail with CFAVRO_E_TRAILING_BYTES unless
- * decode.trailing.bytes=allow). A schema whose type is bytes ("bytes" or
+ * decode.trailing.bytes=allow). A map whose entries repeat a key (in one
+ * block or across its blocks) fails with CFAVRO_E_DATA_MAP_KEY_DUPLICATE
+ * rather than produce a JSON object with the same name twice: the offset is
+ * the second occurrence's length prefix, the path names that key
+ * (Trade.extra["fee"]) and the message the entry that had it first. Under
+ * json.invalid.utf8=replace, keys that become equal once each invalid UTF-8
+ * sequence is replaced by U+FFFD are duplicates too. Each map checks only
+ * its own keys; the validate calls reject the same messages. A schema whose type is bytes ("bytes" or
  * {"type":"bytes",...}, with or without a logicalType such as decimal) takes
  * the whole payload as its value, with no Avro length prefix, as Confluent's
  * deserializers read it (they check only that the schema's type is bytes);
