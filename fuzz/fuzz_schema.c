@@ -92,7 +92,11 @@ static void check_program(const cf_schema *s)
     for (uint32_t i = 0; i < s->node_count; i++) {
         const cf_node *n = &s->nodes[i];
         FZ_ASSERT(n->kind <= CF_UNION, "node %u: kind %u", i, n->kind);
-        FZ_ASSERT(n->logical <= CF_LT_DURATION, "node %u: logical %u", i, n->logical);
+        FZ_ASSERT(n->logical <= CF_LT_LOCAL_TIMESTAMP_NANOS, "node %u: logical %u", i,
+                  n->logical);
+        FZ_ASSERT((n->logical != CF_LT_TIMESTAMP_NANOS &&
+                   n->logical != CF_LT_LOCAL_TIMESTAMP_NANOS) || n->kind == CF_LONG,
+                  "node %u: nanosecond timestamp on kind %u", i, n->kind);
         check_str(n->name, "name", i);
         switch ((cf_kind)n->kind) {
         case CF_RECORD:

@@ -175,6 +175,14 @@ static const fz_schema_def fz_schema_defs[] = {
      "\"type\":\"null\"},{\"name\":\"n94\",\"type\":\"null\"},{\"name\":\"n95\",\"type\":\"null\"},{\"name\":\"n96\",\"ty"
      "pe\":\"null\"},{\"name\":\"n97\",\"type\":\"null\"},{\"name\":\"n98\",\"type\":\"null\"},{\"name\":\"n99\",\"type\""
      ":\"null\"}]}}"},
+    {"logical_nanos", 1,
+     "{\"type\":\"record\",\"name\":\"LNs\",\"fields\":[{\"name\":\"tsn\",\"type\":{\"type\":\"long\",\"logicalType\":"
+     "\"timestamp-nanos\"}},{\"name\":\"ltn\",\"type\":{\"type\":\"long\",\"logicalType\":\"local-timestamp-nan"
+     "os\"}},{\"name\":\"otn\",\"type\":[\"null\",{\"type\":\"long\",\"logicalType\":\"timestamp-nanos\"}]},{\"nam"
+     "e\":\"tm\",\"type\":{\"type\":\"int\",\"logicalType\":\"time-millis\"}},{\"name\":\"tu\",\"type\":[\"null\",{\"t"
+     "ype\":\"long\",\"logicalType\":\"time-micros\"}]}]}"},
+    {"bytes_decimal", 0,
+     "{\"type\":\"bytes\",\"logicalType\":\"decimal\",\"precision\":40,\"scale\":3}"},
 };
 
 #endif

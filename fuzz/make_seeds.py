@@ -184,6 +184,17 @@ SCHEMAS = [
     # fields would pass the 4095-byte string literal C guarantees.)
     ("nullwide", {"type": "array", "items": _rec("NW", [("i", "int")] + [
         ("n%d" % k, "null") for k in range(100)])}, True),
+    # Avro 1.12's nanosecond timestamps, and times of day outside one day
+    # (printed as numbers), plainly and inside a union.
+    ("logical_nanos", _rec("LNs", [
+        ("tsn", _lt("long", "timestamp-nanos")),
+        ("ltn", _lt("long", "local-timestamp-nanos")),
+        ("otn", ["null", _lt("long", "timestamp-nanos")]),
+        ("tm", _lt("int", "time-millis")),
+        ("tu", ["null", _lt("long", "time-micros")])]), True),
+    # A top-level bytes decimal: the raw remainder of the payload, rendered
+    # as a decimal (not in the differential, like "bytes").
+    ("bytes_decimal", _lt("bytes", "decimal", precision=40, scale=3), False),
 ]
 
 assert len(SCHEMAS) <= 32
@@ -370,6 +381,10 @@ def valid_payloads():
             "uuid": "not-a-uuid", "date": -719529, "tm": 86400000 + 1, "tu": -1,
             "tsm": -(1 << 63), "tsu": (1 << 63) - 1, "ltm": 0, "ltu": 253402300800000000,
             "dur": b"\xff" * 12})),
+        ("nanos-edges", "logical_nanos", encode(n["logical_nanos"], SCHEMA["logical_nanos"], {
+            "tsn": -(1 << 63), "ltn": (1 << 63) - 1, "otn": (1, -1), "tm": -1,
+            "tu": (1, 86400000000)})),
+        ("bytes-decimal-long", "bytes_decimal", b"\xff" * 200),
         ("nonminimal-varint", "int", b"\x82\x80\x80\x80\x00"),
         ("long-10byte", "long", b"\xff" * 9 + b"\x01"),
         ("empty-string", "string", b"\x00"),
