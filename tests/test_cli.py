@@ -526,6 +526,16 @@ class Usage(CliTest):
         run = self.decode("--set", "bearer.auth.token=S3KR1T with space")
         self.assertUsage(run, "bearer.auth.token: invalid value")
         self.assertNotIn("S3KR1T", run.err)
+        # A malformed --set (no '=', or no key) may still hold a credential.
+        run = self.decode("--set", "basic.auth.user.info:user:S3KR1T")
+        self.assertUsage(run, "expected KEY=VALUE (no '='")
+        self.assertNotIn("S3KR1T", run.err)
+        run = self.decode("--set", "=user:S3KR1T")
+        self.assertUsage(run, "empty key")
+        self.assertNotIn("S3KR1T", run.err)
+        run = self.decode("--set", "k" * 200 + "=S3KR1T")
+        self.assertUsage(run, "key of 200 bytes")
+        self.assertNotIn("S3KR1T", run.err)
 
     def test_version(self):
         run = cfavro("--version")

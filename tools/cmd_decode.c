@@ -295,13 +295,17 @@ static int apply_value(decode_args *a, const char *name, const char *value)
     }
     if (strcmp(name, "--set") == 0) {
         const char *eq = strchr(value, '=');
+        /* The argument may carry a credential (basic.auth.user.info, ...):
+         * these messages never echo it. */
         if (eq == NULL || eq == value) {
-            return usage_error("--set: expected KEY=VALUE, got \"%s\"", value);
+            return usage_error("--set: expected KEY=VALUE (%s; the argument is not shown, "
+                               "it may hold a secret)",
+                               eq == NULL ? "no '='" : "empty key");
         }
         char key[128];
         size_t klen = (size_t)(eq - value);
         if (klen >= sizeof key) {
-            return usage_error("--set: key too long in \"%s\"", value);
+            return usage_error("--set: key of %zu bytes is longer than any setting", klen);
         }
         memcpy(key, value, klen);
         key[klen] = '\0';
