@@ -15,9 +15,9 @@
 #      inside the staging directory.
 #   3. tests/install/consumer.c compiles with strict C11 warnings as errors,
 #      links, resolves libcfavro.so.0 from the staging directory (ldd) and runs.
-#   4. The same program links statically against libcfavro.a using
-#      `pkg-config --static` (so Requires.private / Libs.private are complete)
-#      and needs no libcfavro.so at run time.
+#   4. The same program links statically against libcfavro.a using its
+#      Libs.private and Requires.private (so they are complete; the required
+#      packages as shared libraries) and needs no libcfavro.so at run time.
 #   5. The installed header also compiles as C++.
 set -euo pipefail
 
@@ -83,8 +83,19 @@ echo "== static: pkg-config --static, libcfavro.a only"
 STATIC=$TMP/static-stage
 cp -a "$DEST" "$STATIC"
 rm -f "${LIBDIR/#"$DEST"/$STATIC}"/libcfavro.so*
-read -r -a SFLAGS <<<"$(PKG_CONFIG_PATH="$(dirname "${PC/#"$DEST"/$STATIC}")" \
-    PKG_CONFIG_SYSROOT_DIR="$STATIC" pkg-config --static --cflags --libs cfavro)"
+# cfavro's own part static (Libs + Libs.private), the packages it requires
+# (Requires.private) linked as the shared libraries they are installed as: a
+# distribution's libcurl.pc lists static dependencies (nghttp2, ldap, ...)
+# whose static libraries it does not ship, so `pkg-config --static` cannot
+# link with libcurl (the registry client) on Debian.
+SPC_DIR=$(dirname "${PC/#"$DEST"/$STATIC}")
+read -r -a SFLAGS <<<"$(PKG_CONFIG_PATH="$SPC_DIR" PKG_CONFIG_SYSROOT_DIR="$STATIC" \
+    pkg-config --cflags --libs cfavro) $(sed -n 's/^Libs\.private: *//p' "$SPC_DIR/cfavro.pc")"
+mapfile -t SREQS < <(PKG_CONFIG_PATH="$SPC_DIR" pkg-config --print-requires-private cfavro)
+if [ "${#SREQS[@]}" -gt 0 ]; then
+    read -r -a SDEPS <<<"$(pkg-config --cflags --libs "${SREQS[@]}")"
+    SFLAGS+=("${SDEPS[@]}")
+fi
 echo "pkg-config --static --cflags --libs cfavro: ${SFLAGS[*]}"
 "${CCMD[@]}" "${WARN[@]}" "${SANFLAGS[@]}" -o "$TMP/consumer-static" \
     "$SRC/tests/install/consumer.c" "${SFLAGS[@]}"
