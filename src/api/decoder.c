@@ -179,10 +179,8 @@ static CF_NOINLINE int decode_frame(cfavro_decoder *dec, const cfavro_frame *fra
     if (frame->kind == CFAVRO_FRAME_V1) {
         return guid_not_found(dec, frame);
     }
-    /* An empty payload may come as NULL; the walker does arithmetic on it. */
-    static const uint8_t empty[1];
-    const uint8_t *payload = frame->payload != NULL ? frame->payload : empty;
-    return decode_with_id(dec, frame->schema_id, json, payload, frame->payload_size,
+    /* An empty payload may come as NULL: the walker's entry takes it. */
+    return decode_with_id(dec, frame->schema_id, json, frame->payload, frame->payload_size,
                           frame->header_size, frame->header_size == 0);
 }
 

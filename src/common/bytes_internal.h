@@ -11,6 +11,21 @@
 static const char cf_hex_digits[16] = {'0', '1', '2', '3', '4', '5', '6', '7',
                                        '8', '9', 'a', 'b', 'c', 'd', 'e', 'f'};
 
+/* The value of hex digit c (either case), or -1. */
+static inline int cf_hex_value(unsigned char c)
+{
+    if (c >= '0' && c <= '9') {
+        return c - '0';
+    }
+    if (c >= 'a' && c <= 'f') {
+        return c - 'a' + 10;
+    }
+    if (c >= 'A' && c <= 'F') {
+        return c - 'A' + 10;
+    }
+    return -1;
+}
+
 /* Little-endian loads (Avro float/double and duration fields). */
 static inline uint32_t cf_load_le32(const uint8_t *p)
 {

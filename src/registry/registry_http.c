@@ -1,6 +1,7 @@
 /* One HTTP GET to the schema registry over libcurl (see
  * registry_http_internal.h for the contract). */
 #include "registry_http_internal.h"
+#include "registry_text_internal.h"
 
 #include <curl/curl.h>
 #include <pthread.h>
@@ -60,34 +61,6 @@ static void global_init(void)
 }
 
 /* ---- small text helpers ---- */
-
-static int hex_value(char c)
-{
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
-
-/* Percent-decoded copy of s[0..n) (invalid escapes kept as they are). */
-static char *percent_decode(const char *s, size_t n)
-{
-    char *out = cf_malloc(n + 1);
-    if (!out) return NULL;
-    size_t o = 0;
-    for (size_t i = 0; i < n; i++) {
-        int hi, lo;
-        if (s[i] == '%' && i + 2 < n && (hi = hex_value(s[i + 1])) >= 0 &&
-            (lo = hex_value(s[i + 2])) >= 0) {
-            out[o++] = (char)(hi * 16 + lo);
-            i += 2;
-        } else {
-            out[o++] = s[i];
-        }
-    }
-    out[o] = '\0';
-    return out;
-}
 
 /* Replace, in place, every occurrence of `secret` in `text` with "***" (never
  * longer than the secret when it is 3 bytes or more; shorter secrets are
@@ -182,9 +155,9 @@ static int parse_base(const char *s, size_t n, size_t index, http_base *base, cf
     if (at) {
         const char *colon = memchr(auth, ':', (size_t)(at - auth));
         size_t user_len = colon ? (size_t)(colon - auth) : (size_t)(at - auth);
-        base->user = percent_decode(auth, user_len);
-        base->password = colon ? percent_decode(colon + 1, (size_t)(at - colon - 1))
-                               : percent_decode("", 0);
+        base->user = cf_percent_decode(auth, user_len);
+        base->password = colon ? cf_percent_decode(colon + 1, (size_t)(at - colon - 1))
+                               : cf_percent_decode("", 0);
         if (!base->user || !base->password) goto nomem;
     }
     return CFAVRO_OK;

@@ -1,7 +1,9 @@
 /* Percent-encoding, GUID text and body excerpts for the registry client. */
 #include "registry_text_internal.h"
 
+#include "alloc_internal.h"
 #include "bytes_internal.h"
+#include "excerpt_internal.h"
 
 static bool is_unreserved(unsigned char c)
 {
@@ -36,18 +38,25 @@ size_t cf_percent_encode(const char *s, size_t len, char *out, size_t cap)
     return n;
 }
 
-static int hex_value(unsigned char c)
+char *cf_percent_decode(const char *s, size_t n)
 {
-    if (c >= '0' && c <= '9') {
-        return c - '0';
+    char *out = cf_malloc(n + 1);
+    if (out == NULL) {
+        return NULL;
     }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
+    size_t o = 0;
+    for (size_t i = 0; i < n; i++) {
+        int hi, lo;
+        if (s[i] == '%' && i + 2 < n && (hi = cf_hex_value((unsigned char)s[i + 1])) >= 0 &&
+            (lo = cf_hex_value((unsigned char)s[i + 2])) >= 0) {
+            out[o++] = (char)(hi * 16 + lo);
+            i += 2;
+        } else {
+            out[o++] = s[i];
+        }
     }
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-    return -1;
+    out[o] = '\0';
+    return out;
 }
 
 static bool is_dash_offset(size_t i)
@@ -70,7 +79,7 @@ bool cf_guid_parse(const char *s, size_t len, uint8_t out[CFAVRO_GUID_SIZE])
             }
             continue;
         }
-        int v = hex_value(c);
+        int v = cf_hex_value(c);
         if (v < 0) {
             return false;
         }
@@ -103,24 +112,5 @@ void cf_guid_format(const uint8_t guid[CFAVRO_GUID_SIZE], char out[CF_GUID_TEXT_
 
 const char *cf_reg_excerpt(char buf[CF_REG_EXCERPT_CAP], const char *s, size_t len)
 {
-    size_t take = len < CF_REG_EXCERPT_BYTES ? len : CF_REG_EXCERPT_BYTES;
-    size_t n = 0;
-    for (size_t i = 0; i < take; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c >= 0x20 && c < 0x7f && c != '\\' && c != '"') {
-            buf[n++] = (char)c;
-        } else {
-            buf[n++] = '\\';
-            buf[n++] = 'x';
-            buf[n++] = cf_hex_digits[c >> 4];
-            buf[n++] = cf_hex_digits[c & 0x0f];
-        }
-    }
-    if (take < len) {
-        buf[n++] = '.';
-        buf[n++] = '.';
-        buf[n++] = '.';
-    }
-    buf[n] = '\0';
-    return buf;
+    return cf_excerpt(buf, s, len, CF_REG_EXCERPT_BYTES);
 }

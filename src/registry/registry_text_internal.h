@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "cfavro.h"
+#include "excerpt_internal.h"
 
 /* Length of a GUID in text form: 8-4-4-4-12 hex digits. */
 #define CF_GUID_TEXT_LEN 36
@@ -16,7 +17,7 @@
 /* At most this many body bytes are quoted in a message. */
 #define CF_REG_EXCERPT_BYTES 64
 /* Room for an excerpt: every byte may become \xNN, plus "..." and the NUL. */
-#define CF_REG_EXCERPT_CAP (CF_REG_EXCERPT_BYTES * 4 + 4)
+#define CF_REG_EXCERPT_CAP CF_EXCERPT_CAP(CF_REG_EXCERPT_BYTES)
 
 /* Percent-encode s[0..len) (RFC 3986: unreserved A-Z a-z 0-9 - . _ ~ kept,
  * every other byte %XX upper-case) into out[0..cap), NUL-terminated when
@@ -24,6 +25,10 @@
  * Returns the full encoded length, like snprintf; out may be NULL when cap
  * is 0, to size a buffer (the result is at most 3 * len). */
 size_t cf_percent_encode(const char *s, size_t len, char *out, size_t cap);
+
+/* A percent-decoded copy of s[0..n), NUL-terminated, owned by the caller
+ * (cf_free); invalid escapes are kept as they are. NULL when out of memory. */
+char *cf_percent_decode(const char *s, size_t n);
 
 /* Parse a GUID in text form: exactly 36 characters, hex digits (either case)
  * with dashes at offsets 8, 13, 18 and 23. false (out untouched) otherwise. */
@@ -33,7 +38,8 @@ void cf_guid_format(const uint8_t guid[CFAVRO_GUID_SIZE], char out[CF_GUID_TEXT_
 
 /* A printable excerpt of untrusted bytes for a message: at most
  * CF_REG_EXCERPT_BYTES input bytes, printable ASCII except '\\' and '"' kept,
- * every other byte written as \xNN, "..." appended when cut. Returns buf. */
+ * every other byte written as \xNN, "..." appended when cut (cf_excerpt).
+ * Returns buf. */
 const char *cf_reg_excerpt(char buf[CF_REG_EXCERPT_CAP], const char *s, size_t len);
 
 #endif

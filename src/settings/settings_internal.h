@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "cfavro.h"
+#include "excerpt_internal.h"
 #include "options_internal.h"
 #include "schema_internal.h"
 
@@ -116,7 +117,7 @@ int cf_settings_set_decoder(cf_options *options, const char *key, const char *va
  * byte (and " and \) as \xNN, "..." when cut: what an error may show of a
  * value or key it did not choose. Always NUL-terminated. */
 #define CF_EXCERPT_BYTES 32
-#define CF_EXCERPT_SIZE (CF_EXCERPT_BYTES * 4 + sizeof "...")
+#define CF_EXCERPT_SIZE CF_EXCERPT_CAP(CF_EXCERPT_BYTES)
 void cf_settings_excerpt(const char *s, char out[CF_EXCERPT_SIZE]);
 
 /* The value parsers (settings_parse.c). Each returns true when `value` is

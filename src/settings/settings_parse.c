@@ -134,23 +134,6 @@ uint64_t cf_setting_max(const cf_setting_row *row)
 
 void cf_settings_excerpt(const char *s, char out[CF_EXCERPT_SIZE])
 {
-    static const char hex[] = "0123456789abcdef";
-    size_t w = 0;
-    size_t i = 0;
-    for (; i < CF_EXCERPT_BYTES && s[i] != '\0'; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') {
-            out[w++] = (char)c;
-        } else {
-            out[w++] = '\\';
-            out[w++] = 'x';
-            out[w++] = hex[c >> 4];
-            out[w++] = hex[c & 15];
-        }
-    }
-    if (s[i] != '\0') {
-        memcpy(out + w, "...", 3);
-        w += 3;
-    }
-    out[w] = '\0';
+    /* One byte past the limit tells whether the text was cut. */
+    cf_excerpt(out, s, strnlen(s, CF_EXCERPT_BYTES + 1), CF_EXCERPT_BYTES);
 }
