@@ -354,9 +354,75 @@ CFAVRO_API int cfavro_client_add_schema(cfavro_client *client, int32_t schema_id
                                         const char *json, size_t len, cfavro_error *err);
 
 /* Make sure schema `schema_id` is compiled and ready (looking it up in the
- * client's sources if needed). Useful to fail fast at start-up. Thread-safe. */
+ * client's sources if needed). Useful to warm the cache at start-up and fail
+ * fast. Thread-safe. */
 CFAVRO_API int cfavro_client_prefetch(cfavro_client *client, int32_t schema_id,
                                       cfavro_error *err);
+
+/* The same for a schema GUID (V1 frames, header mode with V1 bytes). */
+CFAVRO_API int cfavro_client_prefetch_guid(cfavro_client *client,
+                                           const uint8_t guid[CFAVRO_GUID_SIZE],
+                                           cfavro_error *err);
+
+/*
+ * The schema cache. Every schema a client's decoders use is compiled once and
+ * kept in the client's cache, shared by all its decoders, looked up by schema
+ * id (in the client's schema.registry.context) or by GUID:
+ *   - a hit takes no lock; a decoder that meets the same few ids again and
+ *     again (up to 8) answers from its own memo and touches no shared memory;
+ *   - a miss is loaded once however many threads miss it at the same time,
+ *     with no lock held while the sources are read or the schema compiled;
+ *     the sources are asked in order: cfavro_client_add_schema's schemas,
+ *     schema.dir, cfavro.registry.persist.dir, schema.registry.url; "not
+ *     found" moves on to the next, any other failure stops there;
+ *   - at most cache.capacity schemas stay cached (least recently used leave
+ *     first); a decoder that still uses an evicted schema keeps it until it
+ *     moves to another, and a schema given to cfavro_client_add_schema is
+ *     compiled again from its text when needed;
+ *   - an id no source knows, or whose schema does not compile or is not Avro,
+ *     is remembered for cfavro.registry.negative.ttl.ms: until then it fails
+ *     at once with the same error, without asking the registry again; other
+ *     failures (the registry down, refusing credentials) are not remembered.
+ */
+typedef enum cfavro_cache_state {
+    CFAVRO_CACHE_READY = 1,  /* compiled and in use */
+    CFAVRO_CACHE_FAILED = 2  /* a remembered failure (error_status says which) */
+} cfavro_cache_state;
+
+typedef enum cfavro_schema_origin {
+    CFAVRO_ORIGIN_NONE = 0,      /* a failure: no source answered */
+    CFAVRO_ORIGIN_MEMORY = 1,    /* cfavro_client_add_schema */
+    CFAVRO_ORIGIN_DIRECTORY = 2, /* schema.dir */
+    CFAVRO_ORIGIN_PERSISTED = 3, /* cfavro.registry.persist.dir */
+    CFAVRO_ORIGIN_REGISTRY = 4   /* schema.registry.url */
+} cfavro_schema_origin;
+
+/* One cached schema as cfavro_client_cache_list shows it. Strings are
+ * borrowed: valid during the visitor's call only. */
+typedef struct cfavro_cache_item {
+    int state;                      /* cfavro_cache_state */
+    int origin;                     /* cfavro_schema_origin */
+    int is_guid;                    /* 1: looked up by guid, 0: by schema_id */
+    int32_t schema_id;              /* when is_guid is 0 */
+    uint8_t guid[CFAVRO_GUID_SIZE]; /* when is_guid is 1 */
+    const char *context;            /* schema.registry.context, "" by default */
+    const char *name;               /* the schema's full name (com.acme.Order), or
+                                       its type for an unnamed one (array, string),
+                                       "" for a failure */
+    int error_status;               /* CFAVRO_CACHE_FAILED: the status remembered */
+} cfavro_cache_item;
+
+/* Called once per item; return 0 to go on, anything else to stop (that value
+ * is then returned by cfavro_client_cache_list). */
+typedef int (*cfavro_cache_visitor)(void *arg, const cfavro_cache_item *item);
+
+/* Visit what the client's cache holds now (for a CLI's stats or an inspect
+ * report): a snapshot, taken without stopping decoders, then visited with no
+ * lock held, so `visit` may call into the library (even this client). Order is
+ * unspecified. Returns CFAVRO_OK, the visitor's non-zero value, or
+ * CFAVRO_E_ARGUMENT / CFAVRO_E_NOMEM with `err` filled. Thread-safe. */
+CFAVRO_API int cfavro_client_cache_list(cfavro_client *client, cfavro_cache_visitor visit,
+                                        void *arg, cfavro_error *err);
 
 /* ------------------------------------------------------------------------ */
 /* Decoder: per-thread decoding state                                        */

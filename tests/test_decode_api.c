@@ -464,13 +464,32 @@ static void test_schema_dir(void **state)
     assert_int_equal(cfavro_decode_json(dec, neg, sizeof neg, &json, &len), CFAVRO_OK);
     assert_string_equal(json, "42");
 
-    /* Failures are not remembered: fixing the files makes the ids work. */
+    /* Answers about the schema itself (not found, does not compile) are
+     * remembered for cfavro.registry.negative.ttl.ms (60 s by default): fixing
+     * the files changes nothing for this client yet, and each failure comes
+     * back with its first message. Files that could not be read are not
+     * remembered (id 3 above is read again below). */
     write_file("6.avsc", "\"int\"");
     remove_dir_entry(g_dir, "2.avsc");
     write_file("2.avsc", "\"boolean\"");
     const uint8_t m6[] = {0, 0, 0, 0, 6, 0x54};
     const uint8_t m2[] = {0, 0, 0, 0, 2, 0x01};
+    assert_int_equal(cfavro_client_prefetch(c, 6, &err), CFAVRO_E_SCHEMA_NOT_FOUND);
+    assert_contains(err.message, "6.avsc");
+    assert_int_equal(cfavro_decode_json(dec, m2, sizeof m2, &json, &len), CFAVRO_E_SCHEMA_INVALID);
+    assert_contains(e->message, "2.avsc");
+    /* With the TTL at 0 nothing is remembered: the fixed files work at once. */
+    cfavro_decoder_free(dec);
+    cfavro_client_free(c);
+    c = dir_client("cfavro.registry.negative.ttl.ms", "0");
+    dec = cfavro_decoder_new(c, &err);
+    e = cfavro_decoder_error(dec);
+    remove_dir_entry(g_dir, "6.avsc");
+    n = trade_msg(m, 6, "D", 2);
+    assert_int_equal(cfavro_validate(dec, m, n), CFAVRO_E_SCHEMA_NOT_FOUND);
+    write_file("6.avsc", "\"int\"");
     assert_int_equal(cfavro_client_prefetch(c, 6, &err), CFAVRO_OK);
+    assert_int_equal(cfavro_client_prefetch(c, 1, &err), CFAVRO_OK);
     assert_int_equal(cfavro_decode_json(dec, m6, sizeof m6, &json, &len), CFAVRO_OK);
     assert_string_equal(json, "42");
     assert_int_equal(cfavro_decode_json(dec, m2, sizeof m2, &json, &len), CFAVRO_OK);

@@ -1,12 +1,23 @@
-/* cfavro_client: settings, the offline schema sources (in-memory and
- * directory) and the compiled-schema table every decoder reads. */
+/* cfavro_client: settings, the schema sources and the schema cache every
+ * decoder reads. The sources, asked in order on a miss, are client_load.c. */
 #include <string.h>
 
 #include "alloc_internal.h"
 #include "client_internal.h"
+#include "client_load_internal.h"
 #include "config_internal.h"
 #include "error_internal.h"
-#include "source_internal.h"
+
+/* Defaults of the cache keys until the settings table applies them. */
+enum { DEFAULT_CACHE_CAPACITY = 1000, DEFAULT_NEGATIVE_TTL_MS = 60000 };
+
+static cfavro_client *client_fail(cfavro_client *c, cfavro_error *err, int status,
+                                  const char *why)
+{
+    cf_error_set(err, status, CFAVRO_NO_OFFSET, "%s", why);
+    cf_free(c);
+    return NULL;
+}
 
 cfavro_client *cfavro_client_new(const cfavro_config *cfg, cfavro_error *err)
 {
@@ -19,25 +30,38 @@ cfavro_client *cfavro_client_new(const cfavro_config *cfg, cfavro_error *err)
     /* The compiler's own defaults first, for any field no row covers; the
      * table's rows then set every documented one. */
     cf_schema_limits_default(&c->limits);
-    if (cf_cache_init(&c->table) != CFAVRO_OK) {
-        cf_free(c);
-        cf_error_set(err, CFAVRO_E_NOMEM, CFAVRO_NO_OFFSET, "out of memory");
-        return NULL;
+    c->cache_capacity = DEFAULT_CACHE_CAPACITY;
+    c->policy.negative_ttl_ms = DEFAULT_NEGATIVE_TTL_MS;
+    if (pthread_mutex_init(&c->add_lock, NULL) != 0) {
+        return client_fail(c, err, CFAVRO_E_INTERNAL, "cannot create a mutex");
     }
-    if (pthread_mutex_init(&c->write_lock, NULL) != 0) {
-        cf_cache_free(&c->table);
-        cf_free(c);
-        cf_error_set(err, CFAVRO_E_NOMEM, CFAVRO_NO_OFFSET, "cannot create a mutex");
-        return NULL;
+    if (cf_source_memory_init(&c->memory) != CFAVRO_OK) {
+        pthread_mutex_destroy(&c->add_lock);
+        return client_fail(c, err, CFAVRO_E_INTERNAL, "cannot create a mutex");
     }
     /* Client rows land in the client, decoder rows in the defaults its
      * decoders copy. Values were checked by cfavro_config_set; applying can
-     * still run out of memory (schema.dir is copied). */
+     * still run out of memory (text values are copied). */
     cf_settings_target target = {.options = &c->defaults, .schema = &c->limits};
     target.text[CF_CLIENT_TEXT_SCHEMA_DIR] = &c->schema_dir;
     int rc = cf_settings_apply_defaults(&target, err);
     for (size_t i = 0; rc == CFAVRO_OK && cfg != NULL && i < cfg->count; i++) {
         rc = cf_settings_apply(cfg->items[i].row, cfg->items[i].value, &target, err);
+    }
+    if (rc == CFAVRO_OK) {
+        rc = cf_cache_init(&c->cache, c->cache_capacity);
+        if (rc != CFAVRO_OK) {
+            cf_free(c->schema_dir);
+            cf_source_memory_free(&c->memory);
+            pthread_mutex_destroy(&c->add_lock);
+            return client_fail(c, err, rc, rc == CFAVRO_E_NOMEM ? "out of memory"
+                                                                : "cannot create a mutex");
+        }
+        c->policy.load = cf_client_load;
+        c->policy.ctx = c;
+        rc = cf_client_sources_open(c, err);
+    } else {
+        cf_cache_init(&c->cache, 1); /* so that free has one to free */
     }
     if (rc != CFAVRO_OK) {
         cfavro_client_free(c);
@@ -51,30 +75,14 @@ void cfavro_client_free(cfavro_client *client)
     if (client == NULL) {
         return;
     }
-    cf_cache_free(&client->table);
-    pthread_mutex_destroy(&client->write_lock);
+    cf_client_sources_close(client);
+    cf_cache_free(&client->cache);
+    cf_source_memory_free(&client->memory);
+    pthread_mutex_destroy(&client->add_lock);
     cf_free(client->schema_dir);
+    cf_free(client->persist_dir);
+    cf_free(client->context);
     cf_free(client);
-}
-
-/* Compile json[0..len) and publish it under `id`. Caller holds write_lock. */
-static int compile_and_insert(cfavro_client *c, int32_t id, const char *json, size_t len,
-                              const cf_schema **out, cfavro_error *err)
-{
-    cf_schema *schema = NULL;
-    int rc = cf_schema_compile(json, len, &c->limits, &schema, err);
-    if (rc != CFAVRO_OK) {
-        return rc;
-    }
-    rc = cf_cache_put(&c->table, id, schema);
-    if (rc != CFAVRO_OK) {
-        cf_schema_free(schema);
-        return cf_error_set(err, rc, CFAVRO_NO_OFFSET, "out of memory");
-    }
-    if (out != NULL) {
-        *out = schema;
-    }
-    return CFAVRO_OK;
 }
 
 int cfavro_client_add_schema(cfavro_client *client, int32_t schema_id, const char *json,
@@ -85,83 +93,65 @@ int cfavro_client_add_schema(cfavro_client *client, int32_t schema_id, const cha
         return cf_error_set(err, CFAVRO_E_ARGUMENT, CFAVRO_NO_OFFSET,
                             "cfavro_client_add_schema: NULL argument");
     }
+    /* Refused unless it agrees with what was added before and with what is
+     * cached (from any source), and compiles; only then kept. Adds are
+     * serialised so that two of them cannot both pass the checks. */
+    pthread_mutex_lock(&client->add_lock);
+    cf_schema *schema = NULL;
+    cf_schema_key key = cf_key_id(schema_id);
+    int rc = cf_source_memory_check(&client->memory, schema_id, json, len, err);
+    if (rc == CFAVRO_OK) {
+        rc = cf_schema_compile(json, len, &client->limits, &schema, err);
+    }
+    if (rc == CFAVRO_OK) {
+        rc = cf_cache_put_ready(&client->cache, &key, schema, CF_ORIGIN_MEMORY, err);
+    }
+    if (rc == CFAVRO_OK) {
+        rc = cf_source_memory_add(&client->memory, schema_id, json, len, err);
+    }
+    pthread_mutex_unlock(&client->add_lock);
     if (err != NULL) {
-        err->schema_id = schema_id;
-    }
-    pthread_mutex_lock(&client->write_lock);
-    int rc = CFAVRO_OK;
-    const cf_schema *have = cf_cache_get(&client->table, schema_id);
-    if (have != NULL) {
-        if (have->json.len != len || memcmp(have->json.ptr, json, len) != 0) {
-            rc = cf_error_set(err, CFAVRO_E_ARGUMENT, CFAVRO_NO_OFFSET,
-                              "schema id %d is already registered with a different schema",
-                              (int)schema_id);
-        }
-    } else {
-        rc = compile_and_insert(client, schema_id, json, len, NULL, err);
-    }
-    pthread_mutex_unlock(&client->write_lock);
-    if (rc != CFAVRO_OK && err != NULL) {
         err->schema_id = schema_id; /* the compiler's error starts from a cleared struct */
     }
     return rc;
 }
 
-/* Directory source: <dir>/<id>.avsc, compiled here. Caller holds write_lock. */
-static int load_from_dir(cfavro_client *c, int32_t id, const cf_schema **out, cfavro_error *err)
+int cf_client_acquire(cfavro_client *client, const cf_schema_key *key, cf_cache_entry **out,
+                      cfavro_error *err)
 {
-    char path[4096];
-    char *text = NULL;
-    size_t len = 0;
-    int rc = cf_source_dir_read(c->schema_dir, id, c->limits.max_json_bytes, path, sizeof path,
-                                &text, &len, err);
-    if (rc == CFAVRO_OK) {
-        rc = compile_and_insert(c, id, text, len, out, err);
-        if (rc != CFAVRO_OK) {
-            cf_error_prepend(err, "%s: ", path); /* which file the problem is in */
-        }
+    int rc = cf_cache_get(&client->cache, key, &client->policy, out, err);
+    if (rc != CFAVRO_OK && err != NULL) {
+        err->schema_id = cf_key_kind_of(key) == CF_KEY_ID ? cf_key_id_of(key)
+                                                          : CFAVRO_NO_SCHEMA_ID;
     }
-    cf_free(text);
     return rc;
 }
 
-int cf_client_schema(cfavro_client *client, int32_t id, const cf_schema **out,
-                     cfavro_error *err)
+static int prefetch(cfavro_client *client, cf_schema_key key, const char *name, cfavro_error *err)
 {
-    const cf_schema *s = cf_cache_get(&client->table, id);
-    if (s != NULL) {
-        *out = s;
-        return CFAVRO_OK;
+    cf_error_clear(err);
+    if (client == NULL) {
+        return cf_error_set(err, CFAVRO_E_ARGUMENT, CFAVRO_NO_OFFSET, "%s: NULL argument",
+                            name);
     }
-    int rc;
-    pthread_mutex_lock(&client->write_lock);
-    /* Another thread may have loaded it while we waited: one load per id. */
-    s = cf_cache_get(&client->table, id);
-    if (s != NULL) {
-        *out = s;
-        rc = CFAVRO_OK;
-    } else if (client->schema_dir != NULL) {
-        rc = load_from_dir(client, id, out, err);
-    } else {
-        rc = cf_error_set(err, CFAVRO_E_SCHEMA_NOT_FOUND, CFAVRO_NO_OFFSET,
-                          "schema id %d not found (not added with cfavro_client_add_schema, "
-                          "and no schema.dir configured)",
-                          (int)id);
-    }
-    pthread_mutex_unlock(&client->write_lock);
-    if (rc != CFAVRO_OK && err != NULL) {
-        err->schema_id = id;
-    }
+    cf_cache_entry *e;
+    int rc = cf_client_acquire(client, &key, &e, err);
+    cf_cache_release(e);
     return rc;
 }
 
 int cfavro_client_prefetch(cfavro_client *client, int32_t schema_id, cfavro_error *err)
 {
-    cf_error_clear(err);
-    if (client == NULL) {
+    return prefetch(client, cf_key_id(schema_id), "cfavro_client_prefetch", err);
+}
+
+int cfavro_client_prefetch_guid(cfavro_client *client, const uint8_t guid[CFAVRO_GUID_SIZE],
+                                cfavro_error *err)
+{
+    if (guid == NULL) {
+        cf_error_clear(err);
         return cf_error_set(err, CFAVRO_E_ARGUMENT, CFAVRO_NO_OFFSET,
-                            "cfavro_client_prefetch: NULL client");
+                            "cfavro_client_prefetch_guid: NULL argument");
     }
-    const cf_schema *s;
-    return cf_client_schema(client, schema_id, &s, err);
+    return prefetch(client, cf_key_guid(guid), "cfavro_client_prefetch_guid", err);
 }

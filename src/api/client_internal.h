@@ -1,25 +1,31 @@
-/* The shared client: settings, schema sources and the compiled-schema table. */
+/* The shared client: settings, schema sources and the schema cache. */
 #ifndef CFAVRO_CLIENT_INTERNAL_H
 #define CFAVRO_CLIENT_INTERNAL_H
 
-#include <pthread.h>
-
+#include "cache_load_internal.h"
 #include "cfavro.h"
 #include "options_internal.h"
 #include "schema_internal.h"
-#include "cache_internal.h"
+#include "source_internal.h"
 
 struct cfavro_client {
-    cf_options defaults;         /* copied into each new decoder */
-    cf_schema_limits limits;     /* for every schema compiled */
-    char *schema_dir;            /* directory source (<id>.avsc), or NULL */
-    pthread_mutex_t write_lock;  /* serialises sources and table inserts; never held by readers */
-    cf_cache table;
+    cf_options defaults;       /* copied into each new decoder */
+    cf_schema_limits limits;   /* for every schema compiled */
+    char *schema_dir;          /* directory source, or NULL */
+    char *persist_dir;         /* persistence directory, or NULL */
+    char *context;             /* schema.registry.context, or NULL */
+    uint32_t cache_capacity;   /* cache.capacity */
+    cf_source_memory memory;   /* cfavro_client_add_schema's texts */
+    pthread_mutex_t add_lock;  /* serialises cfavro_client_add_schema */
+    struct cf_registry *registry; /* the HTTP source, or NULL */
+    cf_cache cache;
+    cf_cache_policy policy;    /* the loader (the sources in order) and the TTL */
 };
 
-/* The compiled schema for `id`: the table first (lock-free), then the
- * sources. On failure fills err (status, message, schema_id). */
-int cf_client_schema(cfavro_client *client, int32_t id, const cf_schema **out,
-                     cfavro_error *err);
+/* The READY cache entry for `key` with a reference for the caller (release
+ * with cf_cache_release), from the cache or, on a miss, the sources. On
+ * failure fills err (status, message, schema_id). */
+int cf_client_acquire(cfavro_client *client, const cf_schema_key *key, cf_cache_entry **out,
+                      cfavro_error *err);
 
 #endif

@@ -1,6 +1,6 @@
 /* cfavro_decoder: per-thread state and the decode calls. Every input form
  * (framed message, parsed frame, schema id + payload, batch) reaches the
- * walker through one function, decode_with_id; messages get there through
+ * walker through one function, decode_with_key; messages get there through
  * decode_frame unless they take the V0 fast path, which gives the same
  * result without the general parser. */
 #include <stdbool.h>
@@ -15,6 +15,7 @@
 #include "error_internal.h"
 #include "frame_internal.h"
 #include "json_write_internal.h"
+#include "memo_internal.h"
 #include "settings_internal.h"
 #include "walk_json_internal.h"
 
@@ -23,11 +24,10 @@ struct cfavro_decoder {
     cf_options opt;
     cf_buf out;
     cfavro_error err;
-    /* The last schema used: consecutive messages nearly always share an id,
-     * so they skip even the lock-free table probe. Schemas live as long as the
-     * client, so the pointer stays valid. */
-    int32_t memo_id;
-    const cf_schema *memo;
+    /* The schemas used last, each with a cache reference: consecutive
+     * messages nearly always share an id (or a few), so they skip even the
+     * lock-free cache probe and touch nothing another thread writes. */
+    cf_memo memo;
     cf_batch_errors batch; /* per-message failures of the last batch */
     cf_walk_keys keys;     /* the walker's map-key scratch, kept warm */
 };
@@ -58,6 +58,7 @@ void cfavro_decoder_free(cfavro_decoder *dec)
     if (dec == NULL) {
         return;
     }
+    cf_memo_clear(&dec->memo);
     cf_buf_free(&dec->out);
     cf_batch_errors_free(&dec->batch);
     cf_walk_keys_free(&dec->keys);
@@ -92,16 +93,19 @@ const cfavro_error *cfavro_decoder_error(const cfavro_decoder *dec)
     return dec != NULL ? &dec->err : &no_decoder;
 }
 
-static int lookup(cfavro_decoder *dec, int32_t id, const cf_schema **out)
+/* The memo first, then the client's cache (and on a miss its sources). */
+static CF_ALWAYS_INLINE int lookup(cfavro_decoder *dec, const cf_schema_key *key,
+                                   const cf_cache_entry **out)
 {
-    if (dec->memo != NULL && dec->memo_id == id) {
-        *out = dec->memo;
+    cf_cache_entry *e = cf_memo_find(&dec->memo, key);
+    if (CF_LIKELY(e != NULL)) {
+        *out = e;
         return CFAVRO_OK;
     }
-    int rc = cf_client_schema(dec->client, id, out, &dec->err);
+    int rc = cf_client_acquire(dec->client, key, &e, &dec->err);
     if (rc == CFAVRO_OK) {
-        dec->memo_id = id;
-        dec->memo = *out;
+        cf_memo_put(&dec->memo, key, e);
+        *out = e;
     }
     return rc;
 }
@@ -127,48 +131,43 @@ static CF_NOINLINE void hint_unstripped_header(cfavro_error *err, const uint8_t 
                     (int)id);
 }
 
-/* Look up schema `id` and walk payload[0..len) with it, appending JSON (if
+/* A failure of data decoded with a schema whose registry response carries an
+ * encryption rule is most likely ciphertext, not corruption: say so first. */
+static CF_NOINLINE void explain_encrypted(cfavro_error *err, const cf_cache_entry *e)
+{
+    int cls = err->status / 100 * 100;
+    if (e->note != NULL && (cls == CFAVRO_CLASS_DATA || cls == CFAVRO_CLASS_TRAILING)) {
+        cf_error_prepend(err, "%s; ", e->note);
+    }
+}
+
+/* Look up schema `key` and walk payload[0..len) with it, appending JSON (if
  * any) to dec->out; `msg_offset` is where the payload starts in the message,
  * so error offsets count in the message. The only walker call: every decode
  * call ends here. `hint_header` (payloads without a prefix) adds the
  * unstripped-header hint to a failure. */
-static CF_ALWAYS_INLINE int decode_with_id(cfavro_decoder *dec, int32_t id, bool json,
-                                           const uint8_t *payload, size_t len,
-                                           size_t msg_offset, bool hint_header)
+static CF_ALWAYS_INLINE int decode_with_key(cfavro_decoder *dec, cf_schema_key key, bool json,
+                                            const uint8_t *payload, size_t len,
+                                            size_t msg_offset, bool hint_header)
 {
-    const cf_schema *schema;
-    int rc = lookup(dec, id, &schema);
+    const cf_cache_entry *e;
+    int rc = lookup(dec, &key, &e);
     if (rc == CFAVRO_OK) {
+        const cf_schema *schema = e->schema;
         rc = json ? cf_walk_json(schema, &dec->opt.walk, &dec->keys, &dec->opt.json, payload,
                                  len, msg_offset, &dec->out, &dec->err)
                   : cf_walk_validate(schema, &dec->opt.walk, &dec->keys, payload, len, msg_offset,
                                      &dec->err);
-        if (hint_header && rc != CFAVRO_OK) {
-            hint_unstripped_header(&dec->err, payload, len);
+        if (CF_UNLIKELY(rc != CFAVRO_OK)) {
+            if (hint_header) {
+                hint_unstripped_header(&dec->err, payload, len);
+            }
+            explain_encrypted(&dec->err, e);
         }
     }
-    dec->err.schema_id = id;
+    dec->err.schema_id =
+        cf_key_kind_of(&key) == CF_KEY_ID ? cf_key_id_of(&key) : CFAVRO_NO_SCHEMA_ID;
     return rc;
-}
-
-/* A V1 frame: its GUID has no source in this version (see the header). */
-static int guid_not_found(cfavro_decoder *dec, const cfavro_frame *frame)
-{
-    char hex[2 * CFAVRO_GUID_SIZE + 1];
-    for (size_t i = 0; i < CFAVRO_GUID_SIZE; i++) {
-        hex[2 * i] = cf_hex_digits[frame->guid[i] >> 4];
-        hex[2 * i + 1] = cf_hex_digits[frame->guid[i] & 0x0f];
-    }
-    hex[2 * CFAVRO_GUID_SIZE] = '\0';
-    /* The GUID is in the message unless it came in a Kafka header. */
-    uint64_t at = frame->header_size == 0 ? CFAVRO_NO_OFFSET
-                                          : (uint64_t)(frame->header_size - CFAVRO_GUID_SIZE);
-    dec->err.schema_id = CFAVRO_NO_SCHEMA_ID;
-    return cf_error_set(&dec->err, CFAVRO_E_SCHEMA_NOT_FOUND, at,
-                        "schema GUID %s not found: GUIDs (V1 frames) are resolved only by a "
-                        "schema registry, which this version of cfavro has no client for "
-                        "(cfavro_client_add_schema and schema.dir are keyed by integer id)",
-                        hex);
 }
 
 /* Decode a frame that check_frame accepted. Kept out of line: for messages
@@ -176,11 +175,10 @@ static int guid_not_found(cfavro_decoder *dec, const cfavro_frame *frame)
 static CF_NOINLINE int decode_frame(cfavro_decoder *dec, const cfavro_frame *frame,
                                     bool json)
 {
-    if (frame->kind == CFAVRO_FRAME_V1) {
-        return guid_not_found(dec, frame);
-    }
     /* An empty payload may come as NULL: the walker's entry takes it. */
-    return decode_with_id(dec, frame->schema_id, json, frame->payload, frame->payload_size,
+    cf_schema_key key =
+        frame->kind == CFAVRO_FRAME_V1 ? cf_key_guid(frame->guid) : cf_key_id(frame->schema_id);
+    return decode_with_key(dec, key, json, frame->payload, frame->payload_size,
                           frame->header_size, frame->header_size == 0);
 }
 
@@ -203,7 +201,7 @@ static CF_NOINLINE int decode_one(cfavro_decoder *dec, const void *msg, size_t l
     if (len >= CFAVRO_HEADER_V0_SIZE && p[0] == CFAVRO_MAGIC_V0) {
         /* The common case, parse-free: what decode_frame would do with the
          * V0 frame cfavro_frame_parse gives. */
-        return decode_with_id(dec, cf_frame_read_id(p + 1), json, p + CFAVRO_HEADER_V0_SIZE,
+        return decode_with_key(dec, cf_key_id(cf_frame_read_id(p + 1)), json, p + CFAVRO_HEADER_V0_SIZE,
                               len - CFAVRO_HEADER_V0_SIZE, CFAVRO_HEADER_V0_SIZE, false);
     }
     return decode_parsed(dec, msg, len, json);

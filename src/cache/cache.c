@@ -1,114 +1,377 @@
-/* Lock-free-read hash table of compiled schemas; see cache_internal.h. */
+/* The schema cache's table, entry pool and eviction; see cache_internal.h.
+ * Single-flight loading on top of it is cache_load.c. */
 #include "cache_internal.h"
+
+#include <string.h>
 
 #include "alloc_internal.h"
 
-enum { INITIAL_CAPACITY = 16 };
+enum {
+    INITIAL_SLOTS = 16,
+    CHUNK_ENTRIES = 32 /* entries per pool chunk: small caches stay small */
+};
 
-static uint32_t hash_id(int32_t id)
-{
-    /* Ids are small sequential integers: mix them so they spread. */
-    uint32_t h = (uint32_t)id * 0x9E3779B1u;
-    return h ^ (h >> 16);
-}
+/* ---- slot arrays ----------------------------------------------------------- */
 
-static cf_cache_slots *slots_new(uint32_t capacity)
+static cf_cache_slots *slots_new(uint32_t count)
 {
-    cf_cache_slots *s = cf_calloc(1, sizeof *s + (size_t)capacity * sizeof s->slot[0]);
+    cf_cache_slots *s = cf_calloc(1, sizeof *s + (size_t)count * sizeof s->slot[0]);
     if (s != NULL) {
-        s->mask = capacity - 1;
-        for (uint32_t i = 0; i < capacity; i++) {
+        s->mask = count - 1;
+        for (uint32_t i = 0; i < count; i++) {
             atomic_init(&s->slot[i], NULL);
         }
     }
     return s;
 }
 
-int cf_cache_init(cf_cache *t)
+static void entry_key(const cf_cache_entry *e, cf_schema_key *out, memory_order order)
 {
-    cf_cache_slots *s = slots_new(INITIAL_CAPACITY);
-    if (s == NULL) {
-        return CFAVRO_E_NOMEM;
-    }
-    atomic_init(&t->slots, s);
-    t->count = 0;
-    return CFAVRO_OK;
-}
-
-void cf_cache_free(cf_cache *t)
-{
-    cf_cache_slots *s = atomic_load_explicit(&t->slots, memory_order_relaxed);
-    if (s == NULL) {
-        return;
-    }
-    for (uint32_t i = 0; i <= s->mask; i++) {
-        cf_cache_entry *e = atomic_load_explicit(&s->slot[i], memory_order_relaxed);
-        if (e != NULL) {
-            cf_schema_free(e->schema);
-            cf_free(e);
-        }
-    }
-    while (s != NULL) {
-        cf_cache_slots *older = s->retired;
-        cf_free(s);
-        s = older;
-    }
-    atomic_store_explicit(&t->slots, NULL, memory_order_relaxed);
-}
-
-const cf_schema *cf_cache_get(const cf_cache *t, int32_t id)
-{
-    cf_cache_slots *s = atomic_load_explicit(&t->slots, memory_order_acquire);
-    for (uint32_t i = hash_id(id) & s->mask;; i = (i + 1) & s->mask) {
-        cf_cache_entry *e = atomic_load_explicit(&s->slot[i], memory_order_acquire);
-        if (e == NULL) {
-            return NULL;
-        }
-        if (e->id == id) {
-            return e->schema;
-        }
+    for (int i = 0; i < 3; i++) {
+        out->w[i] = atomic_load_explicit(&((cf_cache_entry *)e)->key[i], order);
     }
 }
 
+static uint32_t entry_hash(const cf_cache_entry *e)
+{
+    cf_schema_key k;
+    entry_key(e, &k, memory_order_relaxed);
+    return cf_key_hash(&k);
+}
+
+/* Linear probing; the caller made room. */
 static void place(cf_cache_slots *s, cf_cache_entry *e)
 {
-    uint32_t i = hash_id(e->id) & s->mask;
+    uint32_t i = entry_hash(e) & s->mask;
     while (atomic_load_explicit(&s->slot[i], memory_order_relaxed) != NULL) {
         i = (i + 1) & s->mask;
     }
     atomic_store_explicit(&s->slot[i], e, memory_order_release);
 }
 
-int cf_cache_put(cf_cache *t, int32_t id, cf_schema *schema)
+/* Keep the load at most one half (short probes, and an empty slot always ends
+ * a lookup). Growth stops at max_slots, which is at least twice the capacity,
+ * so a full cache is still half empty. */
+static int reserve_slot(cf_cache *c)
 {
-    cf_cache_slots *s = atomic_load_explicit(&t->slots, memory_order_relaxed);
-    /* Keep the load under one half so probes stay short and a free slot
-     * always ends a lookup. */
-    if ((t->count + 1) * 2 > s->mask + 1) {
-        if (s->mask >= UINT32_MAX / 4) {
-            return CFAVRO_E_NOMEM;
-        }
-        cf_cache_slots *bigger = slots_new((s->mask + 1) * 2);
-        if (bigger == NULL) {
-            return CFAVRO_E_NOMEM;
-        }
-        for (uint32_t i = 0; i <= s->mask; i++) {
-            cf_cache_entry *e = atomic_load_explicit(&s->slot[i], memory_order_relaxed);
-            if (e != NULL) {
-                place(bigger, e);
-            }
-        }
-        bigger->retired = s;
-        atomic_store_explicit(&t->slots, bigger, memory_order_release);
-        s = bigger;
+    cf_cache_slots *s = atomic_load_explicit(&c->slots, memory_order_relaxed);
+    if ((uint64_t)(c->linked + 1) * 2 <= (uint64_t)s->mask + 1 || s->mask + 1 >= c->max_slots) {
+        return CFAVRO_OK;
     }
-    cf_cache_entry *e = cf_malloc(sizeof *e);
-    if (e == NULL) {
+    cf_cache_slots *bigger = slots_new((s->mask + 1) * 2);
+    if (bigger == NULL) {
         return CFAVRO_E_NOMEM;
     }
-    e->id = id;
-    e->schema = schema;
-    place(s, e);
-    t->count++;
+    for (uint32_t i = 0; i <= s->mask; i++) {
+        cf_cache_entry *e = atomic_load_explicit(&s->slot[i], memory_order_relaxed);
+        if (e != NULL) {
+            place(bigger, e);
+        }
+    }
+    bigger->retired = s;
+    atomic_store_explicit(&c->slots, bigger, memory_order_release);
     return CFAVRO_OK;
+}
+
+/* Remove slot i and shift later entries of its probe run back, so no empty
+ * slot splits a run (a reader racing this may miss an entry; see the header). */
+static void remove_slot(cf_cache_slots *s, uint32_t i)
+{
+    atomic_store_explicit(&s->slot[i], NULL, memory_order_release);
+    for (uint32_t j = (i + 1) & s->mask;; j = (j + 1) & s->mask) {
+        cf_cache_entry *e = atomic_load_explicit(&s->slot[j], memory_order_relaxed);
+        if (e == NULL) {
+            return;
+        }
+        uint32_t home = entry_hash(e) & s->mask;
+        /* e may move to the hole at i unless its home lies cyclically in (i, j]. */
+        bool stays = i <= j ? (home > i && home <= j) : (home > i || home <= j);
+        if (!stays) {
+            atomic_store_explicit(&s->slot[i], e, memory_order_release);
+            atomic_store_explicit(&s->slot[j], NULL, memory_order_release);
+            i = j;
+        }
+    }
+}
+
+/* ---- the cache --------------------------------------------------------------- */
+
+static uint32_t pow2_at_least(uint64_t n)
+{
+    uint64_t p = INITIAL_SLOTS;
+    while (p < n && p < (UINT64_C(1) << 31)) {
+        p <<= 1;
+    }
+    return (uint32_t)p;
+}
+
+int cf_cache_init(cf_cache *c, uint32_t capacity)
+{
+    memset(c, 0, sizeof *c);
+    c->capacity = capacity > 0 ? capacity : 1;
+    c->max_slots = pow2_at_least((uint64_t)c->capacity * 2);
+    cf_cache_slots *s = slots_new(INITIAL_SLOTS < c->max_slots ? INITIAL_SLOTS : c->max_slots);
+    if (s == NULL) {
+        return CFAVRO_E_NOMEM;
+    }
+    atomic_init(&c->slots, s);
+    if (pthread_mutex_init(&c->lock, NULL) != 0) {
+        cf_free(s);
+        return CFAVRO_E_INTERNAL;
+    }
+    if (pthread_cond_init(&c->loaded, NULL) != 0) {
+        pthread_mutex_destroy(&c->lock);
+        cf_free(s);
+        return CFAVRO_E_INTERNAL;
+    }
+    return CFAVRO_OK;
+}
+
+static void entry_clear(cf_cache_entry *e)
+{
+    cf_schema_free(e->schema);
+    cf_free(e->note);
+    e->schema = NULL;
+    e->note = NULL;
+    e->origin = CF_ORIGIN_NONE;
+    e->expires_ms = 0;
+    memset(&e->error, 0, sizeof e->error);
+}
+
+void cf_cache_free(cf_cache *c)
+{
+    cf_cache_slots *s = atomic_load_explicit(&c->slots, memory_order_relaxed);
+    if (s == NULL) {
+        return;
+    }
+    for (uint32_t k = 0; k < c->chunk_count; k++) {
+        for (uint32_t i = 0; i < CHUNK_ENTRIES; i++) {
+            entry_clear(&c->chunks[k][i]);
+        }
+        cf_free(c->chunks[k]);
+    }
+    cf_free(c->chunks);
+    while (s != NULL) {
+        cf_cache_slots *older = s->retired;
+        cf_free(s);
+        s = older;
+    }
+    pthread_cond_destroy(&c->loaded);
+    pthread_mutex_destroy(&c->lock);
+    memset(c, 0, sizeof *c);
+}
+
+static bool entry_has_key(cf_cache_entry *e, const cf_schema_key *key, memory_order order)
+{
+    cf_schema_key k;
+    entry_key(e, &k, order);
+    return cf_key_equal(&k, key);
+}
+
+/* One reference more, unless the entry is free (0): it may be mid-recycling. */
+static bool try_ref(cf_cache_entry *e)
+{
+    uint32_t r = atomic_load_explicit(&e->refs, memory_order_relaxed);
+    while (r != 0) {
+        if (atomic_compare_exchange_weak_explicit(&e->refs, &r, r + 1, memory_order_acquire,
+                                                  memory_order_relaxed)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+cf_cache_entry *cf_cache_find(cf_cache *c, const cf_schema_key *key)
+{
+    cf_cache_slots *s = atomic_load_explicit(&c->slots, memory_order_acquire);
+    uint32_t i = cf_key_hash(key) & s->mask;
+    /* At most one pass: writers may be moving entries under us. */
+    for (uint32_t n = 0; n <= s->mask; n++, i = (i + 1) & s->mask) {
+        cf_cache_entry *e = atomic_load_explicit(&s->slot[i], memory_order_acquire);
+        if (e == NULL) {
+            return NULL;
+        }
+        if (!entry_has_key(e, key, memory_order_relaxed)) {
+            continue;
+        }
+        if (!try_ref(e)) {
+            return NULL;
+        }
+        /* Recycled for another key between the compare and the reference? */
+        if (!entry_has_key(e, key, memory_order_acquire)) {
+            cf_cache_release(e);
+            return NULL;
+        }
+        return e;
+    }
+    return NULL;
+}
+
+/* Give a free entry back to the pool. Lock held. */
+static void recycle_locked(cf_cache *c, cf_cache_entry *e)
+{
+    entry_clear(e);
+    atomic_store_explicit(&e->state, CF_ENTRY_FREE, memory_order_relaxed);
+    e->next_free = c->free_list;
+    c->free_list = e;
+}
+
+void cf_cache_release(cf_cache_entry *e)
+{
+    if (e == NULL) {
+        return;
+    }
+    if (atomic_fetch_sub_explicit(&e->refs, 1, memory_order_acq_rel) == 1) {
+        /* The last reference of an unlinked entry: nobody else can reach it
+         * except readers whose try_ref will now fail. */
+        cf_cache *c = e->owner;
+        pthread_mutex_lock(&c->lock);
+        recycle_locked(c, e);
+        pthread_mutex_unlock(&c->lock);
+    }
+}
+
+/* ---- with the lock held ----------------------------------------------------- */
+
+cf_cache_entry *cf_cache_lookup_locked(cf_cache *c, const cf_schema_key *key)
+{
+    cf_cache_slots *s = atomic_load_explicit(&c->slots, memory_order_relaxed);
+    for (uint32_t i = cf_key_hash(key) & s->mask;; i = (i + 1) & s->mask) {
+        cf_cache_entry *e = atomic_load_explicit(&s->slot[i], memory_order_relaxed);
+        if (e == NULL) {
+            return NULL;
+        }
+        if (entry_has_key(e, key, memory_order_relaxed)) {
+            return e;
+        }
+    }
+}
+
+void cf_cache_unlink_locked(cf_cache *c, cf_cache_entry *e)
+{
+    cf_cache_slots *s = atomic_load_explicit(&c->slots, memory_order_relaxed);
+    for (uint32_t i = entry_hash(e) & s->mask;; i = (i + 1) & s->mask) {
+        cf_cache_entry *at = atomic_load_explicit(&s->slot[i], memory_order_relaxed);
+        if (at == e) {
+            remove_slot(s, i);
+            break;
+        }
+        if (at == NULL) {
+            return; /* not linked: nothing to drop */
+        }
+    }
+    e->linked = false;
+    c->linked--;
+    if (atomic_fetch_sub_explicit(&e->refs, 1, memory_order_acq_rel) == 1) {
+        recycle_locked(c, e);
+    }
+}
+
+static cf_cache_entry *pool_entry(cf_cache *c, uint64_t index)
+{
+    return &c->chunks[index / CHUNK_ENTRIES][index % CHUNK_ENTRIES];
+}
+
+/* CLOCK: sweep the pool from the hand; a used entry loses its bit and is
+ * passed over once, an unused one is evicted. Entries being loaded are never
+ * evicted (their loader and waiters rely on the link). Two full turns find a
+ * victim unless every linked entry is loading. */
+static bool evict_one_locked(cf_cache *c)
+{
+    uint64_t pool = (uint64_t)c->chunk_count * CHUNK_ENTRIES;
+    for (uint64_t step = 0; step < 2 * pool; step++) {
+        cf_cache_entry *e = pool_entry(c, c->hand % pool);
+        c->hand++;
+        if (!e->linked ||
+            atomic_load_explicit(&e->state, memory_order_relaxed) == CF_ENTRY_LOADING) {
+            continue;
+        }
+        if (atomic_load_explicit(&e->recent, memory_order_relaxed)) {
+            atomic_store_explicit(&e->recent, 0, memory_order_relaxed);
+            continue;
+        }
+        cf_cache_unlink_locked(c, e);
+        return true;
+    }
+    return false;
+}
+
+static bool grow_pool_locked(cf_cache *c)
+{
+    if (c->chunk_count == c->chunk_cap) {
+        uint32_t cap = c->chunk_cap ? c->chunk_cap * 2 : 4;
+        cf_cache_entry **chunks = cf_realloc(c->chunks, (size_t)cap * sizeof *chunks);
+        if (chunks == NULL) {
+            return false;
+        }
+        c->chunks = chunks;
+        c->chunk_cap = cap;
+    }
+    cf_cache_entry *chunk = cf_calloc(CHUNK_ENTRIES, sizeof *chunk);
+    if (chunk == NULL) {
+        return false;
+    }
+    c->chunks[c->chunk_count++] = chunk;
+    for (uint32_t i = CHUNK_ENTRIES; i-- > 0;) {
+        cf_cache_entry *e = &chunk[i];
+        atomic_init(&e->refs, 0);
+        atomic_init(&e->state, CF_ENTRY_FREE);
+        atomic_init(&e->recent, 0);
+        for (int w = 0; w < 3; w++) {
+            atomic_init(&e->key[w], 0);
+        }
+        e->owner = c;
+        e->next_free = c->free_list;
+        c->free_list = e;
+    }
+    return true;
+}
+
+cf_cache_entry *cf_cache_insert_locked(cf_cache *c, const cf_schema_key *key,
+                                       cf_entry_state state, uint32_t extra_refs,
+                                       int *status)
+{
+    if (c->linked >= c->capacity && !evict_one_locked(c)) {
+        *status = CFAVRO_E_REGISTRY_UNAVAILABLE;
+        return NULL;
+    }
+    if (reserve_slot(c) != CFAVRO_OK || (c->free_list == NULL && !grow_pool_locked(c))) {
+        *status = CFAVRO_E_NOMEM;
+        return NULL;
+    }
+    cf_cache_entry *e = c->free_list;
+    c->free_list = e->next_free;
+    e->next_free = NULL;
+    /* The key and state are written while refs is 0 (stale readers cannot
+     * take a reference), then published by the release store of refs. */
+    for (int w = 0; w < 3; w++) {
+        atomic_store_explicit(&e->key[w], key->w[w], memory_order_relaxed);
+    }
+    atomic_store_explicit(&e->state, (uint8_t)state, memory_order_relaxed);
+    atomic_store_explicit(&e->recent, 1, memory_order_relaxed);
+    atomic_store_explicit(&e->refs, 1 + extra_refs, memory_order_release);
+    e->linked = true;
+    c->linked++;
+    place(atomic_load_explicit(&c->slots, memory_order_relaxed), e);
+    return e;
+}
+
+void cf_cache_finish_locked(cf_cache *c, cf_cache_entry *e, cf_entry_state state)
+{
+    atomic_store_explicit(&e->state, (uint8_t)state, memory_order_release);
+    if (state == CF_ENTRY_TRANSIENT && e->linked) {
+        cf_cache_unlink_locked(c, e); /* the caller's reference keeps it */
+    }
+    pthread_cond_broadcast(&c->loaded);
+}
+
+void cf_cache_each_locked(cf_cache *c, int (*fn)(void *arg, const cf_cache_entry *e), void *arg)
+{
+    uint64_t pool = (uint64_t)c->chunk_count * CHUNK_ENTRIES;
+    for (uint64_t i = 0; i < pool; i++) {
+        cf_cache_entry *e = pool_entry(c, i);
+        if (e->linked && fn(arg, e) != 0) {
+            return;
+        }
+    }
 }

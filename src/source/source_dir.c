@@ -1,4 +1,5 @@
-/* The directory source: <dir>/<id>.avsc files, the offline default. */
+/* Directory sources: schema.dir (the offline default) and the persistence
+ * directory, one file per schema, named by cf_source_file_name. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -10,15 +11,16 @@
 #include "error_internal.h"
 #include "source_internal.h"
 
-int cf_source_dir_read(const char *dir, int32_t id, size_t max_bytes, char *path,
-                       size_t path_cap, char **text, size_t *len, cfavro_error *err)
+int cf_source_dir_read(const char *dir, const char *name, const cf_schema_key *key,
+                       size_t max_bytes, char *path, size_t path_cap, char **text, size_t *len,
+                       cfavro_error *err)
 {
     *text = NULL;
     *len = 0;
-    int k = snprintf(path, path_cap, "%s/%d.avsc", dir, (int)id);
+    int k = snprintf(path, path_cap, "%s/%s", dir, name);
     if (k < 0 || (size_t)k >= path_cap) {
         return cf_error_set(err, CFAVRO_E_CONFIG, CFAVRO_NO_OFFSET,
-                            "config schema.dir: path too long");
+                            "schema directory path too long");
     }
     /* Non-blocking open, then a regular-file check: a FIFO or device in the
      * directory must not block this thread (and every miss behind the
@@ -26,8 +28,10 @@ int cf_source_dir_read(const char *dir, int32_t id, size_t max_bytes, char *path
     int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
     if (fd < 0) {
         if (errno == ENOENT) {
+            char what[CF_KEY_TEXT_SIZE];
+            cf_key_describe(key, what);
             return cf_error_set(err, CFAVRO_E_SCHEMA_NOT_FOUND, CFAVRO_NO_OFFSET,
-                                "schema id %d not found (no file %s)", (int)id, path);
+                                "%s not found (no file %s)", what, path);
         }
         return cf_error_set(err, CFAVRO_E_IO, CFAVRO_NO_OFFSET, "cannot open %s: %s", path,
                             strerror(errno));
