@@ -230,3 +230,17 @@ void fz_decoder_options(cfavro_decoder *dec, uint8_t opt)
     fz_set(dec, "json.nonfinite", (opt & 0x40) ? "null" : "string");
     fz_set(dec, "json.invalid.utf8", (opt & 0x80) ? "replace" : "error");
 }
+
+void fz_rotate(char *s, size_t len)
+{
+    for (size_t i = 0; i < len; i++) {
+        char c = s[i];
+        if (c >= 'a' && c <= 'z') {
+            s[i] = (char)('a' + (c - 'a' + 7) % 26);
+        } else if (c >= 'A' && c <= 'Z') {
+            s[i] = (char)('A' + (c - 'A' + 7) % 26);
+        } else if (c >= '0' && c <= '9') {
+            s[i] = (char)('0' + (c - '0' + 3) % 10);
+        }
+    }
+}

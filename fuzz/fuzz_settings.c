@@ -58,20 +58,6 @@ static void check_message(const cfavro_error *err, const char *key)
     }
 }
 
-/* Letters and digits rotated within their class: a value of the same shape. */
-static void rotate(char *s)
-{
-    for (; *s != '\0'; s++) {
-        if (*s >= 'a' && *s <= 'z') {
-            *s = (char)('a' + (*s - 'a' + 7) % 26);
-        } else if (*s >= 'A' && *s <= 'Z') {
-            *s = (char)('A' + (*s - 'A' + 7) % 26);
-        } else if (*s >= '0' && *s <= '9') {
-            *s = (char)('0' + (*s - '0' + 3) % 10);
-        }
-    }
-}
-
 static const cfavro_setting_info *find_row(const char *key)
 {
     for (size_t i = 0; i < cfavro_setting_count(); i++) {
@@ -140,7 +126,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         FZ_ASSERT(row != NULL || rc == CFAVRO_E_CONFIG, "unknown key \"%.40s\" accepted", key);
         if (row != NULL && (row->flags & CFAVRO_SETTING_SECRET) != 0) {
             snprintf(other, sizeof other, "%s", value);
-            rotate(other);
+            fz_rotate(other, strlen(other));
             cfavro_error err2;
             cfavro_config *scratch = cfavro_config_new();
             FZ_ASSERT(scratch != NULL, "cfavro_config_new failed");

@@ -15,8 +15,8 @@
 #   --build DIR     build directory (default <source>/build-fuzz, or
 #                   $CFAVRO_FUZZ_BUILD)
 #   target...       a subset of fuzz_decode fuzz_schema fuzz_registry_response
-#                   fuzz_settings fuzz_differential fuzz_cli_input (default: all
-#                   that were built)
+#                   fuzz_settings fuzz_properties fuzz_differential
+#                   fuzz_cli_input (default: all that were built)
 #
 # The seeds (fuzz/corpus/<target>) and kept crashers (fuzz/crashers/<target>)
 # are read, never written: new corpus entries and crash artifacts go to
@@ -72,8 +72,8 @@ fi
 ninja -C "$BUILD"
 
 if [ ${#TARGETS[@]} -eq 0 ]; then
-    for t in fuzz_decode fuzz_schema fuzz_registry_response fuzz_settings fuzz_differential \
-             fuzz_cli_input; do
+    for t in fuzz_decode fuzz_schema fuzz_registry_response fuzz_settings fuzz_properties \
+             fuzz_differential fuzz_cli_input; do
         [ -x "$BUILD/fuzz/${t}_libfuzzer" ] && TARGETS+=("$t")
     done
 fi

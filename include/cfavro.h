@@ -294,6 +294,54 @@ CFAVRO_API void cfavro_config_free(cfavro_config *cfg);
 CFAVRO_API int cfavro_config_set(cfavro_config *cfg, const char *key, const char *value,
                                  cfavro_error *err);
 
+/* Limits of cfavro_config_set_properties: a line (without its line end) and
+ * the whole text. */
+#define CFAVRO_PROPERTIES_MAX_LINE_BYTES ((size_t)64 << 10)
+#define CFAVRO_PROPERTIES_MAX_BYTES ((size_t)1 << 20)
+
+/* Apply a properties text, as librdkafka and kcat read `-F FILE` and Java
+ * reads simple .properties files: text[0..len) (borrowed, only read during
+ * the call, need not be NUL-terminated; NULL allowed when len is 0).
+ *
+ * Format (a defined subset of Java's):
+ *   - one `key=value` per line; lines end in LF or CRLF (one CR ending a
+ *     line, or the last line, is dropped; a CR anywhere else is an ordinary
+ *     byte of the line);
+ *   - blank lines and lines whose first non-blank byte is '#' or '!' are
+ *     skipped (comments are whole lines only: a '#' after a value is part of
+ *     the value);
+ *   - spaces and tabs before the key, between the key and the first '=', and
+ *     between that '=' and the value are dropped; the value runs to the end
+ *     of the line and keeps its trailing spaces (a password may end in one);
+ *   - the value is everything after the first '=' (it may contain '=');
+ *     "key=" sets the empty value, which each key accepts or refuses;
+ *   - only '=' separates: a key containing a space, a tab or ':' is an error
+ *     (Java's "key value" and "key:value" forms are not read, so the value
+ *     cannot end up in a message as part of an unknown key);
+ *   - bytes are taken literally: no backslash escapes, no continuation
+ *     lines, no includes, no variable expansion; a UTF-8 byte order mark at
+ *     the very start is skipped;
+ *   - a key given twice keeps its last value (as cfavro_config_set does).
+ * Each pair is applied with cfavro_config_set, in order.
+ *
+ * Errors (CFAVRO_E_CONFIG unless noted; the message starts with "line N: ",
+ * N counted from 1, and err->offset is the byte offset of that line in the
+ * text): an unknown key or bad value (the rest of the message is
+ * cfavro_config_set's: secret values are never shown, other values at most
+ * as a 32-byte escaped excerpt); a line without '='; an empty key; a key with
+ * a space, tab or ':'; a NUL byte; a line over
+ * CFAVRO_PROPERTIES_MAX_LINE_BYTES. A text over CFAVRO_PROPERTIES_MAX_BYTES
+ * fails before any line is applied (offset CFAVRO_NO_OFFSET, no line
+ * number). CFAVRO_E_NOMEM when out of memory; CFAVRO_E_ARGUMENT for a NULL
+ * cfg, or NULL text with len > 0. The messages of this function never quote
+ * a line's value, nor a line without '='.
+ *
+ * On failure the lines before the failing one stay applied to `cfg`: to
+ * apply all or nothing, read into a new config and free it on failure.
+ * Not thread-safe on one config (like cfavro_config_set). */
+CFAVRO_API int cfavro_config_set_properties(cfavro_config *cfg, const char *text, size_t len,
+                                            cfavro_error *err);
+
 /* Where a setting applies (cfavro_setting_info.scope). */
 typedef enum cfavro_setting_scope {
     CFAVRO_SETTING_CLIENT = 1, /* read by cfavro_client_new only */

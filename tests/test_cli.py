@@ -494,7 +494,10 @@ class Usage(CliTest):
                          "--nonfinite", "--invalid-utf8", "--no-logical", "--allow-trailing",
                          "--set KEY=VALUE", "--max-message-bytes", "default: raw",
                          "Exit status", "message INDEX: error STATUS", "0xFFFFFFFF",
-                         "tombstone", "message INDEX: null value (tombstone), skipped"):
+                         "tombstone", "message INDEX: null value (tombstone), skipped",
+                         "-X KEY=VALUE", "-F FILE", "--registry URL", "--header NAME=VALUE",
+                         "__value_schema_id", "__key_schema_id", "hex:", "base64:",
+                         "in the order given"):
                 self.assertIn(word, run.out)
 
     def test_help_lists_settings_table(self):
@@ -546,6 +549,192 @@ class Usage(CliTest):
         path = self.write("--odd-name", TRADES[0])
         run = cfavro("decode", "--schema-dir", self.schemas, "--", path)
         self.assertOk(run, TRADES_JSON[:1])
+
+
+class Configuration(CliTest):
+    """-X, -F FILE and --registry (librdkafka/kcat style configuration)."""
+
+    def assertUsage(self, run, text):
+        self.assertEqual(run.code, 2, run.err)
+        self.assertEqual(run.out, "")
+        self.assertIn(text, run.err)
+
+    def props(self, text):
+        return self.write("c.properties", text.encode() if isinstance(text, str) else text)
+
+    def test_x_is_set(self):
+        plain = ['{"symbol":"ETH","qty":-2,"price":0.25,"side":"BUY","note":"hi","extra":{}}']
+        self.assertOk(self.decode("-X", "json.union=plain", stdin=TRADES[1]), plain)
+        self.assertOk(self.decode("-Xjson.union=plain", stdin=TRADES[1]), plain)
+        self.assertOk(cfavro("decode", "-X", "schema.dir=" + self.schemas, stdin=TRADES[1]),
+                      TRADES_JSON[1:2])
+
+    def test_x_errors(self):
+        self.assertUsage(self.decode("-X", "no.such.key=1"), '-X: unknown config key "no.such.key"')
+        self.assertUsage(self.decode("-X", "user:S3KR1T"), "-X: expected KEY=VALUE (no '='")
+        self.assertNotIn("S3KR1T", self.decode("-X", "user:S3KR1T").err)
+        self.assertUsage(self.decode("-X"), "option -X needs a value")
+        run = self.decode("-X", "bearer.auth.token=S3KR1T with space")
+        self.assertUsage(run, "-X: config bearer.auth.token: invalid value")
+        self.assertNotIn("S3KR1T", run.err)
+
+    def test_properties_file(self):
+        path = self.props("# cfavro settings\r\n"
+                          "! another comment\r\n"
+                          "\r\n"
+                          "  schema.dir = %s\r\n"
+                          "json.union=plain\r\n"
+                          "json.bytes = hex\n" % self.schemas)
+        run = cfavro("decode", "-F", path, stdin=OPT_MSG + b"")
+        self.assertEqual(run.code, 1)  # invalid UTF-8 in OPT_MSG: the defaults still apply
+        run = cfavro("decode", "-F", path, "--invalid-utf8", "replace", stdin=OPT_MSG)
+        self.assertOk(run, ['{"b":"00ff","u":5,"ts":"1970-01-01T00:00:01.000Z","d":"123.45",'
+                            '"x":"NaN","s":"a\ufffdb"}'])
+        self.assertOk(cfavro("decode", "-F" + path, stdin=TRADES[1]),
+                      ['{"symbol":"ETH","qty":-2,"price":0.25,"side":"BUY","note":"hi",'
+                       '"extra":{}}'])
+
+    def test_order_given_is_precedence(self):
+        path = self.props("json.union=plain\n")
+        plain = '{"symbol":"ETH","qty":-2,"price":0.25,"side":"BUY","note":"hi","extra":{}}'
+        # The later setting wins, whichever form each takes.
+        self.assertOk(self.decode("-F", path, "-X", "json.union=avro", stdin=TRADES[1]),
+                      TRADES_JSON[1:2])
+        self.assertOk(self.decode("-X", "json.union=avro", "-F", path, stdin=TRADES[1]), [plain])
+        self.assertOk(self.decode("-F", path, "--union", "avro", stdin=TRADES[1]),
+                      TRADES_JSON[1:2])
+        self.assertOk(self.decode("--set", "json.union=avro", "-F", path, stdin=TRADES[1]),
+                      [plain])
+        # A later --schema-dir is checked again after a file.
+        self.assertUsage(cfavro("decode", "-F", path, "--schema-dir",
+                                os.path.join(self.dir, "nope")), "No such file or directory")
+
+    def test_properties_errors_name_file_and_line(self):
+        path = self.props("json.union=plain\n# c\njson.colour=blue\n")
+        self.assertUsage(self.decode("-F", path),
+                         '-F %s: line 3: unknown config key "json.colour"' % path)
+        path = self.props("json.union=plain\nbasic.auth.user.info user:S3KR1T\n")
+        run = self.decode("-F", path)
+        self.assertUsage(run, "-F %s: line 2: expected key=value, found no '='" % path)
+        self.assertNotIn("S3KR1T", run.err)
+        path = self.props("\n\nbearer.auth.token = S3KR1T with space\n")
+        run = self.decode("-F", path)
+        self.assertUsage(run, "-F %s: line 3: config bearer.auth.token: invalid value" % path)
+        self.assertNotIn("S3KR1T", run.err)
+        path = self.props(b"json.union=pl\x00ain\n")
+        self.assertUsage(self.decode("-F", path), "line 1: NUL byte at column 14")
+
+    def test_properties_file_missing_dir_or_too_large(self):
+        missing = os.path.join(self.dir, "missing.properties")
+        self.assertUsage(self.decode("-F", missing),
+                         "-F %s: cannot open: No such file or directory" % missing)
+        self.assertUsage(self.decode("-F", self.dir), "-F %s: is a directory" % self.dir)
+        self.assertUsage(self.decode("-F"), "option -F needs a value")
+        big = self.props("# " + "x" * 1000 + "\n" * (1 << 20))
+        self.assertUsage(self.decode("-F", big), "larger than 1048576 bytes")
+        long_line = self.props("schema.dir=" + "d" * (64 << 10) + "\n")
+        self.assertUsage(self.decode("-F", long_line), "line 1: longer than 65536 bytes")
+
+    def test_no_schema_source(self):
+        self.assertUsage(cfavro("decode", stdin=TRADES[0]),
+                         "missing --schema-dir DIR or --registry URL")
+
+    def test_registry_shorthand(self):
+        # Whatever this build does with a registry, an unusable URL is a
+        # clear failure that names the key.
+        for args in (("--registry", "http://127.0.0.1:1"), ("--registry=http://127.0.0.1:1",),
+                     ("-X", "schema.registry.url=http://127.0.0.1:1")):
+            run = cfavro("decode", *args, stdin=TRADES[0])
+            self.assertNotEqual(run.code, 0, run.err)
+            self.assertIn("schema.registry.url", run.err)
+            self.assertEqual(run.out, "")
+        run = cfavro("decode", "--registry", "ftp://sr.example", stdin=TRADES[0])
+        self.assertUsage(run, "--registry: config schema.registry.url: invalid value")
+
+
+class HeaderMode(CliTest):
+    """--header NAME=VALUE: unprefixed payloads with a schema-id Kafka header."""
+
+    def assertUsage(self, run, text):
+        self.assertEqual(run.code, 2, run.err)
+        self.assertEqual(run.out, "")
+        self.assertIn(text, run.err)
+
+    PAYLOADS = [m[5:] for m in TRADES]
+    V0 = b"\x00" + struct.pack(">i", TRADE_ID)
+
+    def test_hex_and_base64(self):
+        for value in ("hex:" + self.V0.hex(), "hex:" + self.V0.hex().upper(),
+                      "base64:" + base64.b64encode(self.V0).decode()):
+            for name in ("__value_schema_id", "__key_schema_id"):
+                run = self.decode("--header", "%s=%s" % (name, value), "--format", "len32be",
+                                  stdin=len32be(self.PAYLOADS))
+                self.assertOk(run, TRADES_JSON)
+        run = self.decode("--header=__value_schema_id=hex:" + self.V0.hex(),
+                          stdin=self.PAYLOADS[2])
+        self.assertOk(run, TRADES_JSON[2:3])
+
+    def test_framed_input_is_read_as_payload(self):
+        # With --header a message is the payload: a framed one fails (its
+        # header bytes are read as Avro), with offsets inside the payload.
+        run = self.decode("--header", "__value_schema_id=hex:" + self.V0.hex(), stdin=TRADES[0])
+        self.assertEqual(run.code, 1)
+        self.assertRegex(run.err, r"^cfavro: message 0: error \d+ ")
+        self.assertNotIn("hint", run.err)
+
+    def test_later_header_wins(self):
+        other = b"\x00" + struct.pack(">i", OPT_ID)
+        run = self.decode("--header", "__value_schema_id=hex:" + other.hex(),
+                          "--header", "__value_schema_id=hex:" + self.V0.hex(),
+                          stdin=self.PAYLOADS[0])
+        self.assertOk(run, TRADES_JSON[:1])
+
+    def test_v1_header_reaches_the_decoder(self):
+        # A V1 (GUID) header is the right size: it is accepted and each
+        # message is looked up by GUID (not found in a schema directory).
+        v1 = b"\x01" + bytes(range(16))
+        run = self.decode("--header", "__value_schema_id=hex:" + v1.hex(),
+                          stdin=self.PAYLOADS[0])
+        self.assertEqual(run.code, 1)
+        self.assertRegex(run.err, r"^cfavro: message 0: error 301 \(schema not found\).*"
+                                  r"00010203-?0405")
+
+    def test_wrong_size(self):
+        self.assertUsage(self.decode("--header", "__value_schema_id=hex:00000007"),
+                         "--header: schema-id header is 4 bytes")
+        self.assertUsage(self.decode("--header", "__value_schema_id=hex:0000000007ff"),
+                         "--header: schema-id header is 6 bytes; a V0 header is exactly 5")
+        self.assertUsage(self.decode("--header", "__value_schema_id=base64:AQID"),
+                         "--header: schema-id header is 3 bytes")
+        self.assertUsage(self.decode("--header", "__value_schema_id=hex:07"), "--header: ")
+
+    def test_bad_encoding(self):
+        self.assertUsage(self.decode("--header", "__value_schema_id=hex:00000000zz"),
+                         "--header: bad hex: invalid hex character 'z'")
+        self.assertUsage(self.decode("--header", "__value_schema_id=hex:000000000"),
+                         "--header: bad hex: odd number of hex digits")
+        self.assertUsage(self.decode("--header", "__value_schema_id=base64:AAAAAAc"),
+                         "--header: bad base64")
+        self.assertUsage(self.decode("--header", "__value_schema_id=base64:AA*AAAc="),
+                         "--header: bad base64: invalid base64 character '*'")
+        self.assertUsage(self.decode("--header", "__value_schema_id=0000000007"),
+                         "VALUE must start with hex: or base64:")
+        self.assertUsage(self.decode("--header", "__value_schema_id=hex:"),
+                         "1 to 64 characters without white space")
+        self.assertUsage(self.decode("--header", "__value_schema_id=hex:00 00000007"),
+                         "1 to 64 characters without white space")
+        # A long value is refused unread and not echoed.
+        run = self.decode("--header", "__value_schema_id=hex:" + "ab" * 5000)
+        self.assertUsage(run, "1 to 64 characters")
+        self.assertNotIn("abab", run.err)
+        self.assertLess(len(run.err), 300)
+
+    def test_name(self):
+        self.assertUsage(self.decode("--header", "schema_id=hex:0000000007"),
+                         "NAME is __value_schema_id or __key_schema_id")
+        self.assertUsage(self.decode("--header", "hex:0000000007"),
+                         "NAME is __value_schema_id or __key_schema_id")
+        self.assertUsage(self.decode("--header"), "option --header needs a value")
 
 
 class Samples(unittest.TestCase):

@@ -55,7 +55,8 @@ static void wrap_words(wrapper *w, const char *text)
  * accepts, so this list cannot fall behind the library. */
 static void put_settings(FILE *out)
 {
-    fputs("Settings (--set KEY=VALUE; also installed as share/doc/cfavro/settings.md):\n"
+    fputs("Settings (--set or -X KEY=VALUE, -F FILE; also installed as\n"
+          "share/doc/cfavro/settings.md):\n"
           "  Client keys apply to the whole run; decoder keys are the output\n"
           "  options above under their library names. The value of a key marked\n"
           "  secret is never shown in messages. Keys marked reserved are for the\n"
@@ -91,14 +92,25 @@ void cf_cmd_decode_help(FILE *out)
 {
     fputs(
         "Usage: cfavro decode --schema-dir DIR [options] [FILE|-]\n"
+        "       cfavro decode --registry URL [options] [FILE|-]\n"
         "\n"
         "Decode Confluent-framed Avro messages (magic byte 0x00 + 4-byte schema id +\n"
         "Avro binary) to JSON, one document per line (NDJSON) on standard output.\n"
-        "Schemas come from DIR/<id>.avsc. Input is FILE, or standard input when FILE\n"
-        "is '-' or absent.\n"
+        "Schemas come from DIR/<id>.avsc or a schema registry. Input is FILE, or\n"
+        "standard input when FILE is '-' or absent.\n"
         "\n"
         "Input:\n"
-        "  --schema-dir DIR      directory of <id>.avsc schema files (required)\n"
+        "  --schema-dir DIR      directory of <id>.avsc schema files (schema.dir)\n"
+        "  --registry URL        schema registry URL(s), comma-separated\n"
+        "                        (schema.registry.url). One of the two, or either\n"
+        "                        key through -X or -F, is required\n"
+        "  --header NAME=VALUE   header mode: every input message is the unprefixed\n"
+        "                        payload of a Kafka record whose header NAME\n"
+        "                        (__value_schema_id or __key_schema_id) is VALUE,\n"
+        "                        written hex:DIGITS or base64:TEXT: a V0 (5 bytes,\n"
+        "                        0x00 + schema id) or V1 (17 bytes, 0x01 + GUID)\n"
+        "                        schema-id header, e.g.\n"
+        "                        --header __value_schema_id=hex:0000000007\n"
         "  --format FORMAT       how the input is cut into messages (default: raw):\n"
         "      raw               the whole input is one message (a file saved from\n"
         "                        one Kafka record)\n"
@@ -147,6 +159,21 @@ void cf_cmd_decode_help(FILE *out)
         "  -h, --help            show this help\n"
         "\n",
         out);
+    fputs(
+        "Configuration (librdkafka and kcat style):\n"
+        "  -X KEY=VALUE          the same as --set KEY=VALUE\n"
+        "  -F FILE               a properties file: one KEY=VALUE per line (LF or\n"
+        "                        CRLF), '#' or '!' comment lines, blank lines;\n"
+        "                        spaces around the key and before the value are\n"
+        "                        dropped, the rest of the line is the value\n"
+        "                        (trailing spaces included); no escapes, includes\n"
+        "                        or variables; at most 1 MiB, lines at most 64 KiB.\n"
+        "                        Errors name the file and the line, never a value.\n"
+        "  Settings apply in the order given on the command line: a later -X,\n"
+        "  --set, -F or shorthand (--schema-dir, --registry, --union, ...)\n"
+        "  overrides an earlier one, e.g. -F FILE -X json.union=plain.\n"
+        "\n",
+        out);
     put_settings(out);
     fputs(
         "Errors:\n"
@@ -154,10 +181,11 @@ void cf_cmd_decode_help(FILE *out)
         "  decoding continues with the next message:\n"
         "    cfavro: message INDEX: error STATUS (NAME) at offset OFFSET, path PATH: TEXT\n"
         "  INDEX counts input records (len32be records, non-blank lines) from 0;\n"
-        "  OFFSET is the byte offset inside that message (header included); the\n"
-        "  offset and path parts are left out when they do not apply. A record\n"
-        "  the input format cannot read (truncated len32be record, bad hex or\n"
-        "  base64 line, record over the maximum) prints\n"
+        "  OFFSET is the byte offset inside that message (header included; with\n"
+        "  --header, inside the payload); the offset and path parts are left\n"
+        "  out when they do not apply. A record the input format cannot read\n"
+        "  (truncated len32be record, bad hex or base64 line, record over the\n"
+        "  maximum) prints\n"
         "    cfavro: message INDEX: input error at byte POS[, line LINE]: TEXT\n"
         "  where POS is the position in the input. A truncated final len32be record\n"
         "  ends the input. A len32be null value (tombstone) is not a failure; it\n"
@@ -168,14 +196,18 @@ void cf_cmd_decode_help(FILE *out)
         "Exit status:\n"
         "  0  every message decoded (null values skipped)\n"
         "  1  at least one message failed (or output could not be written)\n"
-        "  2  usage error: unknown option, bad value, missing --schema-dir, schema\n"
-        "     directory not a directory, unreadable input file\n"
+        "  2  usage error: unknown option, bad value or setting, no schema source,\n"
+        "     schema directory not a directory, unreadable input or -F file, bad\n"
+        "     --header\n"
         "\n"
         "Examples:\n"
         "  cfavro decode --schema-dir schemas message.bin\n"
         "  kcat -C -b BROKER -t TOPIC -f '%R%s' |\n"
         "      cfavro decode --schema-dir schemas --format len32be\n"
-        "  cfavro decode --schema-dir schemas --format hex --union plain dump.hex\n",
+        "  cfavro decode --schema-dir schemas --format hex --union plain dump.hex\n"
+        "  cfavro decode -F registry.properties -X json.union=plain message.bin\n"
+        "  cfavro decode --schema-dir schemas \\\n"
+        "      --header __value_schema_id=base64:AAAAAAc= payload.bin\n",
         out);
 }
 
@@ -204,11 +236,17 @@ static const flag_option flag_options[] = {
 };
 
 typedef struct decode_args {
-    const char *schema_dir;
+    const char *schema_dir; /* the last --schema-dir / schema.dir, checked before
+                               decoding; NULL when unset or when a later -F
+                               may have replaced it */
+    bool registry;          /* schema.registry.url was set */
+    bool properties;        /* a -F file was applied: it may name a source */
     cf_input_format format;
     size_t max_message;
     const char *file; /* NULL: standard input */
     cfavro_config *cfg;
+    uint8_t header[CFAVRO_HEADER_V1_SIZE]; /* --header: the schema-id header value */
+    size_t header_len;                     /* 0: no --header (messages are framed) */
     bool help;
 } decode_args;
 
@@ -268,8 +306,117 @@ static int set_config(decode_args *a, const char *flag, const char *key, const c
     }
     if (strcmp(key, "schema.dir") == 0) {
         a->schema_dir = value;
+    } else if (strcmp(key, "schema.registry.url") == 0) {
+        a->registry = true;
     }
     return CF_EXIT_OK;
+}
+
+/* -F FILE: a properties file, read whole (up to the library's bound) and
+ * applied with cfavro_config_set_properties. Messages name the file and the
+ * line, never a value. */
+static int apply_properties(decode_args *a, const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL) {
+        return usage_error("-F %s: cannot open: %s", path, strerror(errno));
+    }
+    struct stat st;
+    if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
+        fclose(f);
+        return usage_error("-F %s: is a directory", path);
+    }
+    /* One byte over the bound tells an overlong file from one at the bound. */
+    size_t cap = CFAVRO_PROPERTIES_MAX_BYTES + 1;
+    char *text = malloc(cap);
+    if (text == NULL) {
+        fclose(f);
+        return usage_error("-F %s: out of memory", path);
+    }
+    size_t len = fread(text, 1, cap, f);
+    bool read_failed = ferror(f) != 0;
+    int read_errno = errno;
+    fclose(f);
+    int status = CF_EXIT_OK;
+    cfavro_error err;
+    if (read_failed) {
+        status = usage_error("-F %s: cannot read: %s", path, strerror(read_errno));
+    } else if (len == cap) {
+        status = usage_error("-F %s: larger than %zu bytes, the limit of a properties file",
+                             path, CFAVRO_PROPERTIES_MAX_BYTES);
+    } else if (cfavro_config_set_properties(a->cfg, text, len, &err) != CFAVRO_OK) {
+        status = usage_error("-F %s: %s", path, err.message);
+    } else {
+        /* The file may set schema.dir or schema.registry.url: which it does
+         * is the library's to know, so the CLI no longer insists on
+         * --schema-dir, and an earlier --schema-dir is not checked (the file
+         * may have replaced it; a later one is checked again). */
+        a->properties = true;
+        a->schema_dir = NULL;
+    }
+    free(text);
+    return status;
+}
+
+/* --header NAME=VALUE: the schema-id Kafka header of header mode, VALUE
+ * "hex:..." or "base64:...". Checked now with cfavro_frame_parse_header, so
+ * every message can use it as it is. Messages show at most the bad
+ * character of VALUE. */
+static int apply_header(decode_args *a, const char *arg)
+{
+    const char *eq = strchr(arg, '=');
+    size_t nlen = eq ? (size_t)(eq - arg) : 0;
+    if (eq == NULL || !((nlen == strlen(CFAVRO_KAFKA_HEADER_VALUE_SCHEMA_ID) &&
+                         strncmp(arg, CFAVRO_KAFKA_HEADER_VALUE_SCHEMA_ID, nlen) == 0) ||
+                        (nlen == strlen(CFAVRO_KAFKA_HEADER_KEY_SCHEMA_ID) &&
+                         strncmp(arg, CFAVRO_KAFKA_HEADER_KEY_SCHEMA_ID, nlen) == 0))) {
+        return usage_error("--header: expected NAME=VALUE where NAME is "
+                           CFAVRO_KAFKA_HEADER_VALUE_SCHEMA_ID " or "
+                           CFAVRO_KAFKA_HEADER_KEY_SCHEMA_ID
+                           " (the schema-id headers of header mode)");
+    }
+    const char *value = eq + 1;
+    cf_input_format format;
+    if (strncmp(value, "hex:", 4) == 0) {
+        format = CF_INPUT_HEX;
+        value += 4;
+    } else if (strncmp(value, "base64:", 7) == 0) {
+        format = CF_INPUT_BASE64;
+        value += 7;
+    } else {
+        return usage_error("--header: VALUE must start with hex: or base64:");
+    }
+    /* Far more text than a 17-byte header needs is refused unread. */
+    size_t vlen = strlen(value);
+    if (vlen == 0 || vlen > 64 || strcspn(value, " \t\r\n") != vlen) {
+        return usage_error("--header: the %s value must be 1 to 64 characters without white "
+                           "space (a schema-id header is %d or %d bytes)",
+                           cf_input_format_name(format), CFAVRO_HEADER_V0_SIZE,
+                           CFAVRO_HEADER_V1_SIZE);
+    }
+    /* The CLI's own hex and base64 line reader decodes the one line. */
+    cf_input *in = cf_input_open_mem(value, vlen, format, 64);
+    if (in == NULL) {
+        return usage_error("--header: out of memory");
+    }
+    const uint8_t *bytes;
+    size_t len;
+    cf_input_error ierr;
+    cf_input_result r = cf_input_next(in, &bytes, &len, &ierr);
+    int status = CF_EXIT_OK;
+    cfavro_frame frame;
+    cfavro_error err;
+    if (r != CF_INPUT_OK) {
+        status = usage_error("--header: bad %s: %s", cf_input_format_name(format),
+                             r == CF_INPUT_ERROR ? ierr.message : "no bytes");
+    } else if (cfavro_frame_parse_header(bytes, len, NULL, 0, &frame, &err) != CFAVRO_OK) {
+        status = usage_error("--header: %s", err.message);
+    } else {
+        memcpy(a->header, bytes, len);
+        a->header_len = len;
+    }
+    cf_input_free(in);
+    return status;
 }
 
 /* An option with a value, given as "--name VALUE" or "--name=VALUE". */
@@ -293,19 +440,28 @@ static int apply_value(decode_args *a, const char *name, const char *value)
         }
         return CF_EXIT_OK;
     }
-    if (strcmp(name, "--set") == 0) {
+    if (strcmp(name, "--registry") == 0) {
+        return set_config(a, name, "schema.registry.url", value);
+    }
+    if (strcmp(name, "-F") == 0) {
+        return apply_properties(a, value);
+    }
+    if (strcmp(name, "--header") == 0) {
+        return apply_header(a, value);
+    }
+    if (strcmp(name, "--set") == 0 || strcmp(name, "-X") == 0) {
         const char *eq = strchr(value, '=');
         /* The argument may carry a credential (basic.auth.user.info, ...):
          * these messages never echo it. */
         if (eq == NULL || eq == value) {
-            return usage_error("--set: expected KEY=VALUE (%s; the argument is not shown, "
+            return usage_error("%s: expected KEY=VALUE (%s; the argument is not shown, "
                                "it may hold a secret)",
-                               eq == NULL ? "no '='" : "empty key");
+                               name, eq == NULL ? "no '='" : "empty key");
         }
         char key[128];
         size_t klen = (size_t)(eq - value);
         if (klen >= sizeof key) {
-            return usage_error("--set: key of %zu bytes is longer than any setting", klen);
+            return usage_error("%s: key of %zu bytes is longer than any setting", name, klen);
         }
         memcpy(key, value, klen);
         key[klen] = '\0';
@@ -322,7 +478,7 @@ static int apply_value(decode_args *a, const char *name, const char *value)
 static bool takes_value(const char *name)
 {
     static const char *const own[] = {"--schema-dir", "--format", "--max-message-bytes",
-                                      "--set"};
+                                      "--set", "--registry", "--header"};
     for (size_t i = 0; i < sizeof own / sizeof own[0]; i++) {
         if (strcmp(name, own[i]) == 0) {
             return true;
@@ -355,6 +511,26 @@ static int parse_args(decode_args *a, int argc, char **argv)
                                    arg);
             }
             a->file = arg;
+            continue;
+        }
+        /* librdkafka's and kcat's -X KEY=VALUE and -F FILE, also written
+         * -XKEY=VALUE and -FFILE. */
+        if ((arg[1] == 'X' || arg[1] == 'F') && arg[2] != '\0') {
+            char flag[3] = {'-', arg[1], '\0'};
+            int rc = apply_value(a, flag, arg + 2);
+            if (rc != CF_EXIT_OK) {
+                return rc;
+            }
+            continue;
+        }
+        if (strcmp(arg, "-X") == 0 || strcmp(arg, "-F") == 0) {
+            if (i + 1 >= argc) {
+                return usage_error("option %s needs a value", arg);
+            }
+            int rc = apply_value(a, arg, argv[++i]);
+            if (rc != CF_EXIT_OK) {
+                return rc;
+            }
             continue;
         }
         /* Split "--name=value". */
@@ -528,8 +704,24 @@ static void flush_stdout(void *arg)
     fflush(stdout);
 }
 
+/* One message: framed, or with --header the unprefixed payload of a record
+ * carrying that schema-id header (checked when the option was read). */
+static int decode_one(cfavro_decoder *dec, const decode_args *a, const uint8_t *msg,
+                      size_t len, const char **json, size_t *json_len)
+{
+    if (a->header_len == 0) {
+        return cfavro_decode_json(dec, msg, len, json, json_len);
+    }
+    cfavro_frame frame;
+    int rc = cfavro_frame_parse_header(a->header, a->header_len, msg, len, &frame, NULL);
+    if (rc != CFAVRO_OK) {
+        return rc;
+    }
+    return cfavro_decode_frame_json(dec, &frame, json, json_len);
+}
+
 /* Decode every message of `in`; returns the exit status. */
-static int run(cfavro_decoder *dec, cf_input *in, cf_input_format format)
+static int run(cfavro_decoder *dec, cf_input *in, const decode_args *a)
 {
     uint64_t index = 0;
     uint64_t failed = 0;
@@ -556,9 +748,10 @@ static int run(cfavro_decoder *dec, cf_input *in, cf_input_format format)
         }
         const char *json;
         size_t json_len;
-        if (cfavro_decode_json(dec, msg, len, &json, &json_len) != CFAVRO_OK) {
+        if (decode_one(dec, a, msg, len, &json, &json_len) != CFAVRO_OK) {
             report_decode(index, cfavro_decoder_error(dec),
-                          format == CF_INPUT_RAW ? raw_hint(msg, len) : NULL);
+                          a->format == CF_INPUT_RAW && a->header_len == 0 ? raw_hint(msg, len)
+                                                                          : NULL);
             failed++;
             continue;
         }
@@ -576,13 +769,14 @@ static int run(cfavro_decoder *dec, cf_input *in, cf_input_format format)
 static int decode_main(decode_args *a)
 {
     struct stat st;
-    if (a->schema_dir == NULL) {
-        return usage_error("missing --schema-dir DIR");
+    if (a->schema_dir == NULL && !a->registry && !a->properties) {
+        return usage_error("missing --schema-dir DIR or --registry URL (or schema.dir / "
+                           "schema.registry.url through -X or -F)");
     }
-    if (stat(a->schema_dir, &st) != 0) {
+    if (a->schema_dir != NULL && stat(a->schema_dir, &st) != 0) {
         return usage_error("--schema-dir %s: %s", a->schema_dir, strerror(errno));
     }
-    if (!S_ISDIR(st.st_mode)) {
+    if (a->schema_dir != NULL && !S_ISDIR(st.st_mode)) {
         return usage_error("--schema-dir %s: not a directory", a->schema_dir);
     }
 
@@ -615,7 +809,7 @@ static int decode_main(decode_args *a)
         /* Results of a live stream show up as soon as the input pauses;
          * otherwise output goes out in large blocks. */
         cf_input_set_wait_hook(in, flush_stdout, NULL);
-        status = run(dec, in, a->format);
+        status = run(dec, in, a);
     }
     cf_input_free(in);
     cfavro_decoder_free(dec);

@@ -103,11 +103,21 @@ int cfavro_client_add_schema(cfavro_client *client, int32_t schema_id, const cha
     if (rc == CFAVRO_OK) {
         rc = cf_schema_compile(json, len, &client->limits, &schema, err);
     }
+    /* The text is kept before the schema is cached, so a cached schema can
+     * always be compiled again once evicted; a refused cache put takes the
+     * text back out. */
+    bool added = false;
     if (rc == CFAVRO_OK) {
-        rc = cf_cache_put_ready(&client->cache, &key, schema, CF_ORIGIN_MEMORY, err);
+        rc = cf_source_memory_add(&client->memory, schema_id, json, len, &added, err);
+        if (rc != CFAVRO_OK) {
+            cf_schema_free(schema);
+        }
     }
     if (rc == CFAVRO_OK) {
-        rc = cf_source_memory_add(&client->memory, schema_id, json, len, err);
+        rc = cf_cache_put_ready(&client->cache, &key, schema, CF_ORIGIN_MEMORY, err);
+        if (rc != CFAVRO_OK && added) {
+            cf_source_memory_remove(&client->memory, schema_id);
+        }
     }
     pthread_mutex_unlock(&client->add_lock);
     if (err != NULL) {

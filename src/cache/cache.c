@@ -50,13 +50,17 @@ static void place(cf_cache_slots *s, cf_cache_entry *e)
 }
 
 /* Keep the load at most one half (short probes, and an empty slot always ends
- * a lookup). Growth stops at max_slots, which is at least twice the capacity,
- * so a full cache is still half empty. */
+ * a lookup). The array reaches twice the capacity, and past that only while
+ * loads in progress hold the cache over capacity (at most one per loading
+ * thread). */
 static int reserve_slot(cf_cache *c)
 {
     cf_cache_slots *s = atomic_load_explicit(&c->slots, memory_order_relaxed);
-    if ((uint64_t)(c->linked + 1) * 2 <= (uint64_t)s->mask + 1 || s->mask + 1 >= c->max_slots) {
+    if ((uint64_t)(c->linked + 1) * 2 <= (uint64_t)s->mask + 1) {
         return CFAVRO_OK;
+    }
+    if (s->mask >= UINT32_MAX / 4) {
+        return CFAVRO_E_NOMEM;
     }
     cf_cache_slots *bigger = slots_new((s->mask + 1) * 2);
     if (bigger == NULL) {
@@ -96,25 +100,14 @@ static void remove_slot(cf_cache_slots *s, uint32_t i)
 
 /* ---- the cache --------------------------------------------------------------- */
 
-static uint32_t pow2_at_least(uint64_t n)
-{
-    uint64_t p = INITIAL_SLOTS;
-    while (p < n && p < (UINT64_C(1) << 31)) {
-        p <<= 1;
-    }
-    return (uint32_t)p;
-}
-
 int cf_cache_init(cf_cache *c, uint32_t capacity)
 {
     memset(c, 0, sizeof *c);
     c->capacity = capacity > 0 ? capacity : 1;
-    c->max_slots = pow2_at_least((uint64_t)c->capacity * 2);
-    cf_cache_slots *s = slots_new(INITIAL_SLOTS < c->max_slots ? INITIAL_SLOTS : c->max_slots);
+    cf_cache_slots *s = slots_new(INITIAL_SLOTS);
     if (s == NULL) {
         return CFAVRO_E_NOMEM;
     }
-    atomic_init(&c->slots, s);
     if (pthread_mutex_init(&c->lock, NULL) != 0) {
         cf_free(s);
         return CFAVRO_E_INTERNAL;
@@ -124,6 +117,8 @@ int cf_cache_init(cf_cache *c, uint32_t capacity)
         cf_free(s);
         return CFAVRO_E_INTERNAL;
     }
+    /* Published last: cf_cache_free frees only a cache whose init finished. */
+    atomic_init(&c->slots, s);
     return CFAVRO_OK;
 }
 
@@ -331,9 +326,12 @@ cf_cache_entry *cf_cache_insert_locked(cf_cache *c, const cf_schema_key *key,
                                        cf_entry_state state, uint32_t extra_refs,
                                        int *status)
 {
-    if (c->linked >= c->capacity && !evict_one_locked(c)) {
-        *status = CFAVRO_E_REGISTRY_UNAVAILABLE;
-        return NULL;
+    /* Full: make room. When every linked entry is loading there is none to
+     * make; the cache then goes over capacity by this entry until a load
+     * finishes (cf_cache_finish_locked trims it back), rather than turn the
+     * caller away. */
+    if (c->linked >= c->capacity) {
+        (void)evict_one_locked(c);
     }
     if (reserve_slot(c) != CFAVRO_OK || (c->free_list == NULL && !grow_pool_locked(c))) {
         *status = CFAVRO_E_NOMEM;
@@ -348,7 +346,11 @@ cf_cache_entry *cf_cache_insert_locked(cf_cache *c, const cf_schema_key *key,
         atomic_store_explicit(&e->key[w], key->w[w], memory_order_relaxed);
     }
     atomic_store_explicit(&e->state, (uint8_t)state, memory_order_relaxed);
-    atomic_store_explicit(&e->recent, 1, memory_order_relaxed);
+    /* Not marked used: its load is not a second use. Marked, every entry of a
+     * burst of new keys would look as used as a hot one, and the sweep, finding
+     * all bits set, would clear them all and evict in pool order, hot key
+     * included. */
+    atomic_store_explicit(&e->recent, 0, memory_order_relaxed);
     atomic_store_explicit(&e->refs, 1 + extra_refs, memory_order_release);
     e->linked = true;
     c->linked++;
@@ -361,6 +363,9 @@ void cf_cache_finish_locked(cf_cache *c, cf_cache_entry *e, cf_entry_state state
     atomic_store_explicit(&e->state, (uint8_t)state, memory_order_release);
     if (state == CF_ENTRY_TRANSIENT && e->linked) {
         cf_cache_unlink_locked(c, e); /* the caller's reference keeps it */
+    }
+    /* Back within capacity after loads held it over (see insert). */
+    while (c->linked > c->capacity && evict_one_locked(c)) {
     }
     pthread_cond_broadcast(&c->loaded);
 }

@@ -29,9 +29,15 @@
  * under the mutex, so a false miss only costs time.
  *
  * Writes (insert, evict, state changes) hold `lock`. The slot array grows by
- * doubling up to twice the capacity; replaced arrays are kept until the cache
- * is freed (readers may still be probing them), which is at most the size of
- * the final array again.
+ * doubling to twice the number of linked entries; replaced arrays are kept
+ * until the cache is freed (readers may still be probing them), which is at
+ * most the size of the final array again.
+ *
+ * Capacity. At most `capacity` entries stay linked. The one exception: when
+ * every linked entry is being loaded, a new key is still admitted (the cache
+ * goes over by one entry per loading thread) and the excess is evicted as
+ * loads finish, so a cache smaller than the number of loading threads slows
+ * down rather than turns lookups away.
  */
 #ifndef CFAVRO_CACHE_INTERNAL_H
 #define CFAVRO_CACHE_INTERNAL_H
@@ -94,7 +100,6 @@ struct cf_cache {
     pthread_mutex_t lock;   /* every write; never held by a hit */
     pthread_cond_t loaded;  /* broadcast whenever an entry leaves LOADING */
     uint32_t capacity;      /* most linked entries (cache.capacity) */
-    uint32_t max_slots;     /* the slot array never grows past this */
     uint32_t linked;        /* entries in the slot array */
     /* The entry pool: chunks of entries, the free list, CLOCK's hand. */
     cf_cache_entry **chunks;
@@ -137,10 +142,9 @@ static inline void cf_cache_touch(cf_cache_entry *e)
 cf_cache_entry *cf_cache_lookup_locked(cf_cache *c, const cf_schema_key *key);
 
 /* Link a new entry for `key` (absent: the caller checked) in state `state`,
- * evicting the least recently used unpinned entry first when the cache is
- * full. The entry has the table's reference plus `extra_refs` for the
- * caller. NULL when every linked entry is LOADING (the cache is full of
- * lookups in progress) or memory runs out; *status says which. */
+ * evicting a not recently used entry first when the cache is full (see
+ * Capacity above). The entry has the table's reference plus `extra_refs` for
+ * the caller. NULL only when memory runs out (*status CFAVRO_E_NOMEM). */
 cf_cache_entry *cf_cache_insert_locked(cf_cache *c, const cf_schema_key *key,
                                        cf_entry_state state, uint32_t extra_refs,
                                        int *status);
@@ -152,7 +156,8 @@ void cf_cache_unlink_locked(cf_cache *c, cf_cache_entry *e);
 
 /* Publish the end of a load: set the state (READY, NEGATIVE or TRANSIENT;
  * fields already written) with release order and wake every waiter. A
- * TRANSIENT entry is unlinked. The caller holds a reference. */
+ * TRANSIENT entry is unlinked, and entries beyond the capacity are evicted.
+ * The caller holds a reference. */
 void cf_cache_finish_locked(cf_cache *c, cf_cache_entry *e, cf_entry_state state);
 
 /* Visit every linked entry (for the listing). `fn` runs with the lock held

@@ -138,14 +138,7 @@ int cf_cache_get(cf_cache *c, const cf_schema_key *key, const cf_cache_policy *p
     e = cf_cache_insert_locked(c, key, CF_ENTRY_LOADING, 1, &status);
     pthread_mutex_unlock(&c->lock);
     if (e == NULL) {
-        char what[CF_KEY_TEXT_SIZE];
-        cf_key_describe(key, what);
-        return status == CFAVRO_E_NOMEM
-                   ? cf_error_set(err, status, CFAVRO_NO_OFFSET, "out of memory")
-                   : cf_error_set(err, status, CFAVRO_NO_OFFSET,
-                                  "%s: the schema cache is full of lookups in progress "
-                                  "(cache.capacity %u); try again",
-                                  what, (unsigned)c->capacity);
+        return cf_error_set(err, status, CFAVRO_NO_OFFSET, "out of memory");
     }
     int rc = load_entry(c, e, key, policy, err);
     if (rc == CFAVRO_OK) {
@@ -199,10 +192,7 @@ int cf_cache_put_ready(cf_cache *c, const cf_schema_key *key, cf_schema *schema,
     pthread_mutex_unlock(&c->lock);
     if (e == NULL) {
         cf_schema_free(schema);
-        return cf_error_set(err, status, CFAVRO_NO_OFFSET,
-                            status == CFAVRO_E_NOMEM
-                                ? "out of memory"
-                                : "the schema cache is full of lookups in progress");
+        return cf_error_set(err, status, CFAVRO_NO_OFFSET, "out of memory");
     }
     return CFAVRO_OK;
 }

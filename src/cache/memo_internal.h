@@ -1,9 +1,12 @@
 /* A decoder's own memo of the schemas it used last: a handful of cache
  * entries, each holding a reference, searched before the shared cache. A
  * decoder that sees one id (or a few alternating ones, up to CF_MEMO_SLOTS)
- * finds them here with plain loads from memory no other thread writes: no
- * atomics, no shared cache line written. Only READY entries are kept, and the
- * reference keeps their schema alive even if the cache evicts them. */
+ * finds them here with plain loads and writes nothing shared: the only
+ * shared access is reading the entry's CLOCK bit (cf_cache_touch writes it
+ * only after the eviction hand cleared it), so schemas used through memos
+ * count as used and are not evicted from under busy decoders. Only READY
+ * entries are kept, and the reference keeps their schema alive even if the
+ * cache evicts them. */
 #ifndef CFAVRO_MEMO_INTERNAL_H
 #define CFAVRO_MEMO_INTERNAL_H
 
@@ -30,12 +33,14 @@ static CF_ALWAYS_INLINE cf_cache_entry *cf_memo_find(cf_memo *m, const cf_schema
 {
     cf_memo_slot *s = &m->slot[m->last];
     if (CF_LIKELY(s->entry != NULL && cf_key_equal(&s->key, key))) {
+        cf_cache_touch(s->entry);
         return s->entry;
     }
     for (uint32_t i = 0; i < CF_MEMO_SLOTS; i++) {
         s = &m->slot[i];
         if (s->entry != NULL && cf_key_equal(&s->key, key)) {
             m->last = i;
+            cf_cache_touch(s->entry);
             return s->entry;
         }
     }

@@ -138,6 +138,8 @@ typedef struct cf_node_aux {
     cf_str open;           /* named types: {"full.Name": once a union lists it */
     uint32_t union_serial; /* the last union that listed this named type... */
     uint32_t union_branch; /* ...and as which branch (duplicate check) */
+    uint32_t doc;          /* the text that defined it: a dependency's index, or
+                              ndeps for the root (redefinition messages) */
 } cf_node_aux;
 
 typedef struct cf_ctx {
@@ -157,6 +159,9 @@ typedef struct cf_ctx {
     uint32_t union_serial; /* unions compiled so far */
     cf_strtab scratch;     /* duplicate checks (field names, symbols) */
     uint32_t prim[CF_STRING + 1]; /* shared node of each plain primitive */
+    const cf_schema_text *deps;   /* the dependencies compiled before the root */
+    size_t ndeps;
+    uint32_t doc; /* the text being compiled: a dependency's index, or ndeps */
 } cf_ctx;
 
 #define NO_NODE UINT32_MAX
@@ -288,6 +293,7 @@ static int node_new(cf_ctx *c, const cf_loc *loc, cf_kind kind, uint32_t *out)
         }
     }
     memset(&c->aux[c->count], 0, sizeof c->aux[c->count]);
+    c->aux[c->count].doc = c->doc;
     cf_node *n = &c->nodes[c->count];
     memset(n, 0, sizeof *n);
     n->kind = (uint8_t)kind;
@@ -433,6 +439,25 @@ static int check_aliases(cf_ctx *c, const json_t *obj, const cf_loc *loc, const 
     return fail(c, loc, CFAVRO_E_SCHEMA_INVALID, "%s %s: %s", what, owner, problem);
 }
 
+/* A name defined twice. Within one text that is all there is to say; a name
+ * a dependency defined says which dependency (its label), since the text
+ * being compiled may not mention it. Even an identical definition is
+ * refused, as Java's parser refuses it: the reference resolver gives each
+ * dependency once, so a repeat is two different texts claiming one name. */
+static int redefined(cf_ctx *c, const cf_loc *loc, const char *what, const char *full,
+                     uint32_t earlier)
+{
+    uint32_t doc = c->aux[earlier].doc;
+    if (doc == c->doc) {
+        return fail(c, loc, CFAVRO_E_SCHEMA_INVALID, "%s %s: the name is already defined", what,
+                    full);
+    }
+    const char *label = c->deps[doc].label;
+    return fail(c, loc, CFAVRO_E_SCHEMA_INVALID,
+                "%s %s: the name is already defined by dependency %u%s%s%s", what, full, doc,
+                label != NULL ? " (" : "", label != NULL ? label : "", label != NULL ? ")" : "");
+}
+
 /* The name of a record/enum/fixed definition `obj`: its full name (in the
  * arena), short name (the tail of the full name) and the namespace its own
  * nested definitions inherit. */
@@ -521,9 +546,9 @@ static int parse_name(cf_ctx *c, const json_t *obj, const char *what, uint32_t n
     }
     memcpy(full + full_len - short_len, short_ptr, short_len);
     full[full_len] = '\0';
-    if (cf_strtab_get_in(&c->names, own, short_ptr, short_len) != NO_NODE) {
-        return fail(c, loc, CFAVRO_E_SCHEMA_INVALID, "%s %s: the name is already defined", what,
-                    full);
+    uint32_t earlier = cf_strtab_get_in(&c->names, own, short_ptr, short_len);
+    if (earlier != NO_NODE) {
+        return redefined(c, loc, what, full, earlier);
     }
     dn->full.ptr = full;
     dn->full.len = (uint32_t)full_len;
@@ -987,8 +1012,89 @@ static int finish(cf_ctx *c, const char *json, size_t len, uint32_t root, cf_sch
     return CFAVRO_OK;
 }
 
+/* Name dependency i in a message: "dependency 1 (subject "b" version 2)". */
+static void prepend_dep(cfavro_error *err, const cf_schema_text *deps, size_t i)
+{
+    const char *label = deps[i].label;
+    cf_error_prepend(err, "dependency %zu%s%s%s: ", i, label != NULL ? " (" : "",
+                     label != NULL ? label : "", label != NULL ? ")" : "");
+}
+
+/* The caller's texts, checked before anything is parsed: arguments, then
+ * limit.schema.bytes over the root and every dependency together, so
+ * references cannot carry more text than one schema may. */
+static int check_texts(const cf_schema_text *deps, size_t ndeps, const char *json, size_t len,
+                       const cf_schema_limits *limits, cfavro_error *err)
+{
+    if (json == NULL && len > 0) {
+        return cf_error_set(err, CFAVRO_E_ARGUMENT, CFAVRO_NO_OFFSET,
+                            "cf_schema_compile: schema text is NULL");
+    }
+    if (deps == NULL && ndeps > 0) {
+        return cf_error_set(err, CFAVRO_E_ARGUMENT, CFAVRO_NO_OFFSET,
+                            "cf_schema_compile: %zu dependencies but deps is NULL", ndeps);
+    }
+    if (ndeps >= UINT32_MAX) { /* a node records its text's index in 32 bits */
+        return cf_error_set(err, CFAVRO_E_ARGUMENT, CFAVRO_NO_OFFSET,
+                            "cf_schema_compile: %zu dependencies is absurd", ndeps);
+    }
+    if (len > limits->max_json_bytes) {
+        return cf_error_set(err, CFAVRO_E_LIMIT_SCHEMA, CFAVRO_NO_OFFSET,
+                            "schema text is %zu bytes, over limit.schema.bytes (%zu)", len,
+                            limits->max_json_bytes);
+    }
+    size_t total = len; /* stays <= max_json_bytes, so no overflow */
+    for (size_t i = 0; i < ndeps; i++) {
+        if (deps[i].ptr == NULL && deps[i].len > 0) {
+            cf_error_set(err, CFAVRO_E_ARGUMENT, CFAVRO_NO_OFFSET,
+                         "cf_schema_compile: schema text is NULL");
+            prepend_dep(err, deps, i);
+            return CFAVRO_E_ARGUMENT;
+        }
+        if (deps[i].len > limits->max_json_bytes - total) {
+            return cf_error_set(err, CFAVRO_E_LIMIT_SCHEMA, CFAVRO_NO_OFFSET,
+                                "the schema and its dependencies are over "
+                                "limit.schema.bytes (%zu) together (at dependency %zu, "
+                                "%zu bytes)",
+                                limits->max_json_bytes, i, deps[i].len);
+        }
+        total += deps[i].len;
+    }
+    return CFAVRO_OK;
+}
+
+/* Parse json[0..len) into *doc (kept until the compile ends: namespaces
+ * borrow its text) and compile its top-level type into *root. */
+static int compile_text(cf_ctx *c, const char *json, size_t len, json_t **doc, uint32_t *root)
+{
+    json_error_t jerr;
+    /* Duplicate keys are rejected: which "type" would win is up to each
+     * parser, and two readers of one schema must agree. */
+    *doc = json_loadb(json != NULL ? json : "", len,
+                      JSON_DECODE_ANY | JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &jerr);
+    if (*doc == NULL) {
+        return cf_error_set(c->err, CFAVRO_E_SCHEMA_INVALID, CFAVRO_NO_OFFSET,
+                            "schema is not valid JSON: line %d, column %d: %s", jerr.line,
+                            jerr.column, jerr.text);
+    }
+    cf_loc top = {NULL, LOC_TOP, NULL, 0, NULL, 0};
+    return compile_type(c, *doc, 0, &top, 1, root);
+}
+
 int cf_schema_compile(const char *json, size_t len, const cf_schema_limits *limits,
                       cf_schema **out, cfavro_error *err)
+{
+    return cf_schema_compile_with_deps(NULL, 0, json, len, limits, out, err);
+}
+
+/* The dependencies are compiled first, into the same program and name
+ * table as the root: their named types become nodes the root refers to by
+ * index like its own, so the walker sees one ordinary program (a
+ * dependency's types the root never uses are nodes nothing points to).
+ * Every limit is counted once over all the texts together. */
+int cf_schema_compile_with_deps(const cf_schema_text *deps, size_t ndeps, const char *json,
+                                size_t len, const cf_schema_limits *limits, cf_schema **out,
+                                cfavro_error *err)
 {
     cf_error_clear(err);
     if (out == NULL) {
@@ -996,41 +1102,39 @@ int cf_schema_compile(const char *json, size_t len, const cf_schema_limits *limi
                             "cf_schema_compile: out is NULL");
     }
     *out = NULL;
-    if (json == NULL && len > 0) {
-        return cf_error_set(err, CFAVRO_E_ARGUMENT, CFAVRO_NO_OFFSET,
-                            "cf_schema_compile: schema text is NULL");
-    }
     cf_schema_limits defaults;
     if (limits == NULL) {
         cf_schema_limits_default(&defaults);
         limits = &defaults;
     }
-    if (len > limits->max_json_bytes) {
-        return cf_error_set(err, CFAVRO_E_LIMIT_SCHEMA, CFAVRO_NO_OFFSET,
-                            "schema text is %zu bytes, over limit.schema.bytes (%zu)", len,
-                            limits->max_json_bytes);
+    int rc = check_texts(deps, ndeps, json, len, limits, err);
+    if (rc != CFAVRO_OK) {
+        return rc;
     }
-    if (json == NULL) {
-        json = "";
+    /* One parsed document per text, all alive until the end. */
+    json_t *root_doc = NULL;
+    json_t **docs = &root_doc;
+    if (ndeps > 0) {
+        docs = cf_calloc(ndeps + 1, sizeof *docs);
+        if (docs == NULL) {
+            return cf_error_set(err, CFAVRO_E_NOMEM, CFAVRO_NO_OFFSET,
+                                "out of memory while compiling the schema");
+        }
     }
-    json_error_t jerr;
-    /* Duplicate keys are rejected: which "type" would win is up to each
-     * parser, and two readers of one schema must agree. */
-    json_t *doc = json_loadb(json, len, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL,
-                             &jerr);
-    if (doc == NULL) {
-        return cf_error_set(err, CFAVRO_E_SCHEMA_INVALID, CFAVRO_NO_OFFSET,
-                            "schema is not valid JSON: line %d, column %d: %s", jerr.line,
-                            jerr.column, jerr.text);
+    size_t total = len;
+    for (size_t i = 0; i < ndeps; i++) {
+        total += deps[i].len; /* bounded by check_texts */
     }
 
     cf_ctx c;
     memset(&c, 0, sizeof c);
     c.lim = limits;
     c.err = err;
+    c.deps = deps;
+    c.ndeps = ndeps;
     /* Compiled schemas take roughly as much memory as their text; one first
      * block of about that size serves most schemas. */
-    cf_arena_init(&c.arena, len * 2 + 512);
+    cf_arena_init(&c.arena, total * 2 + 512);
     cf_strtab_init(&c.names);
     cf_strtab_init(&c.ns_numbers);
     cf_strtab_init(&c.scratch);
@@ -1038,11 +1142,20 @@ int cf_schema_compile(const char *json, size_t len, const cf_schema_limits *limi
     for (int k = 0; k <= CF_STRING; k++) {
         c.prim[k] = NO_NODE;
     }
-    cf_loc top = {NULL, LOC_TOP, NULL, 0, NULL, 0};
     uint32_t root = 0;
-    int rc = compile_type(&c, doc, 0, &top, 1, &root);
+    for (size_t i = 0; i < ndeps && rc == CFAVRO_OK; i++) {
+        c.doc = (uint32_t)i;
+        rc = compile_text(&c, deps[i].ptr, deps[i].len, &docs[i], &root);
+        if (rc != CFAVRO_OK) {
+            prepend_dep(err, deps, i);
+        }
+    }
     if (rc == CFAVRO_OK) {
-        rc = finish(&c, json, len, root, out);
+        c.doc = (uint32_t)ndeps;
+        rc = compile_text(&c, json, len, &docs[ndeps], &root);
+    }
+    if (rc == CFAVRO_OK) {
+        rc = finish(&c, json != NULL ? json : "", len, root, out);
     }
     if (rc != CFAVRO_OK) {
         cf_arena_release(c.arena.head);
@@ -1054,7 +1167,12 @@ int cf_schema_compile(const char *json, size_t len, const cf_schema_limits *limi
     cf_strtab_free(&c.names);
     cf_strtab_free(&c.ns_numbers);
     cf_strtab_free(&c.scratch);
-    json_decref(doc);
+    for (size_t i = 0; i <= ndeps; i++) {
+        json_decref(docs[i]); /* NULL for texts never reached */
+    }
+    if (docs != &root_doc) {
+        cf_free(docs);
+    }
     return rc;
 }
 

@@ -158,6 +158,41 @@ typedef struct cf_schema {
 int cf_schema_compile(const char *json, size_t len, const cf_schema_limits *limits,
                       cf_schema **out, cfavro_error *err);
 
+/* One schema text a schema depends on (a Schema Registry reference):
+ * ptr[0..len), need not be NUL-terminated, and a label naming it in error
+ * messages (NUL-terminated, e.g. `subject "address-value" version 1`; NULL:
+ * the index alone). All borrowed for the duration of the call. */
+typedef struct cf_schema_text {
+    const char *ptr;
+    size_t len;
+    const char *label;
+} cf_schema_text;
+
+/*
+ * cf_schema_compile for a schema that uses named types defined in other
+ * texts: deps[0..ndeps) are compiled first, in that order (dependencies
+ * first: each may use the named types of the ones before it), then the root
+ * json[0..len), which may use any of them. Names resolve as within one text:
+ * a dependency's com.acme.Address is "com.acme.Address" everywhere and
+ * "Address" only inside namespace com.acme (or, for a type in the null
+ * namespace, from anywhere). The result is the root's: its program, its
+ * root type, its text in schema->json. Every limit counts over all the
+ * texts together (limit.schema.bytes over their total length, nodes and
+ * name bytes over everything compiled), so references cannot carry more
+ * than one schema may. deps may be NULL when ndeps is 0.
+ *
+ * A name defined twice is CFAVRO_E_SCHEMA_INVALID even when both
+ * definitions are identical (as Java's parser does; the registry's
+ * reference resolver hands each dependency over once), and the message
+ * names the dependency that defined it first. A failure inside dependency i
+ * is its usual message prefixed `dependency i (label): `. Other statuses,
+ * ownership and thread safety as cf_schema_compile, which is this with no
+ * dependencies.
+ */
+int cf_schema_compile_with_deps(const cf_schema_text *deps, size_t ndeps, const char *json,
+                                size_t len, const cf_schema_limits *limits, cf_schema **out,
+                                cfavro_error *err);
+
 void cf_schema_free(cf_schema *schema);
 
 #endif

@@ -16,6 +16,7 @@
 #define CFAVRO_SOURCE_INTERNAL_H
 
 #include <pthread.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -70,11 +71,14 @@ typedef struct cf_source_memory {
 int cf_source_memory_init(cf_source_memory *m);
 void cf_source_memory_free(cf_source_memory *m);
 
-/* Keep a copy of text[0..len) for `id`. The same text again is a no-op; other
- * text fails with CFAVRO_E_ARGUMENT (an id names one schema forever).
- * CFAVRO_E_NOMEM. Thread-safe. */
+/* Keep a copy of text[0..len) for `id` (*added says whether it was new). The
+ * same text again is a no-op; other text fails with CFAVRO_E_ARGUMENT (an id
+ * names one schema forever). CFAVRO_E_NOMEM. Thread-safe. */
 int cf_source_memory_add(cf_source_memory *m, int32_t id, const char *text, size_t len,
-                         cfavro_error *err);
+                         bool *added, cfavro_error *err);
+
+/* Forget `id` (undoing an add whose schema could not be cached). Thread-safe. */
+void cf_source_memory_remove(cf_source_memory *m, int32_t id);
 
 /* The conflict check of cf_source_memory_add alone: CFAVRO_OK when `id` is
  * absent or has this text. Thread-safe. */

@@ -90,18 +90,33 @@ int cf_source_memory_check(cf_source_memory *m, int32_t id, const char *text, si
 }
 
 int cf_source_memory_add(cf_source_memory *m, int32_t id, const char *text, size_t len,
-                         cfavro_error *err)
+                         bool *added, cfavro_error *err)
 {
+    *added = false;
     pthread_mutex_lock(&m->lock);
     size_t at = position(m, id);
     int rc = conflict_locked(m, at, id, text, len, err);
     if (rc != CFAVRO_OK || has(m, at, id)) {
         /* refused, or the same text again: nothing to add */
-    } else if (insert_locked(m, at, id, text, len) != CFAVRO_OK) {
+    } else if (insert_locked(m, at, id, text, len) == CFAVRO_OK) {
+        *added = true;
+    } else {
         rc = cf_error_set(err, CFAVRO_E_NOMEM, CFAVRO_NO_OFFSET, "out of memory");
     }
     pthread_mutex_unlock(&m->lock);
     return rc;
+}
+
+void cf_source_memory_remove(cf_source_memory *m, int32_t id)
+{
+    pthread_mutex_lock(&m->lock);
+    size_t at = position(m, id);
+    if (has(m, at, id)) {
+        cf_free(m->items[at].text);
+        memmove(&m->items[at], &m->items[at + 1], (m->count - at - 1) * sizeof m->items[0]);
+        m->count--;
+    }
+    pthread_mutex_unlock(&m->lock);
 }
 
 int cf_source_memory_read(cf_source_memory *m, int32_t id, char **text, size_t *len,

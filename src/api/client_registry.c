@@ -1,0 +1,102 @@
+/* The registry source: a schema fetched from schema.registry.url, its
+ * references fetched and compiled with it, its data-contract rules turned
+ * into a note for data errors, and (with cfavro.registry.persist.dir) its text
+ * written where a restart during an outage will find it. Built only with the
+ * registry client (CF_HAVE_REGISTRY). */
+#include <stdio.h>
+#include <string.h>
+
+#include "alloc_internal.h"
+#include "client_registry_internal.h"
+#include "error_internal.h"
+#include "excerpt_internal.h"
+#include "registry_client_internal.h"
+#include "registry_refs_internal.h"
+
+/* cf_refs_fetch_fn over the client's registry. */
+static int fetch_version(void *ctx, const char *subject, size_t subject_len, int32_t version,
+                         cf_reg_schema *out, cfavro_error *err)
+{
+    return cf_registry_get_version(ctx, subject, subject_len, version, out, err);
+}
+
+static int compile_response(const cfavro_client *c, const cf_reg_schema *rs, cf_schema **out,
+                            cfavro_error *err)
+{
+    if (rs->ref_count == 0) {
+        return cf_schema_compile(rs->text.ptr, rs->text.len, &c->limits, out, err);
+    }
+    cf_refs_list deps;
+    int rc = cf_refs_resolve(rs, fetch_version, c->registry, &c->refs_limits, &deps, err);
+    if (rc == CFAVRO_OK) {
+        rc = cf_schema_compile_with_deps(deps.items, deps.count, rs->text.ptr, rs->text.len,
+                                         &c->limits, out, err);
+    }
+    cf_refs_list_free(&deps);
+    return rc;
+}
+
+/* Why a data failure with this schema may not be corruption. NULL: no rule. */
+static char *encryption_note(const cf_reg_schema *rs)
+{
+    const char *kind = NULL;
+    const cf_reg_text *name = NULL;
+    if (rs->encrypt_payload) {
+        kind = "ENCRYPT_PAYLOAD: the whole payload is ciphertext";
+        name = &rs->encrypt_payload_rule;
+    } else if (rs->encrypt_fields) {
+        kind = "ENCRYPT: some fields hold ciphertext";
+        name = &rs->encrypt_fields_rule;
+    } else {
+        return NULL;
+    }
+    char shown[CF_EXCERPT_CAP(48)];
+    cf_excerpt(shown, name->ptr != NULL ? name->ptr : "", name->ptr != NULL ? name->len : 0, 48);
+    char text[256];
+    snprintf(text, sizeof text,
+             "encrypted by rule \"%s\" (%s; decrypt it before decoding), not necessarily "
+             "malformed",
+             shown, kind);
+    return cf_strndup(text, strlen(text));
+}
+
+/* Best effort: a schema that cannot be persisted still decodes. */
+static void persist(const cfavro_client *c, const cf_schema_key *key, const cf_reg_schema *rs)
+{
+    char name[CF_SOURCE_NAME_MAX];
+    /* Only self-contained texts: one with references does not compile alone. */
+    if (c->persist_dir == NULL || rs->ref_count > 0 ||
+        cf_source_file_name(key, c->context, name, NULL) != CFAVRO_OK) {
+        return;
+    }
+    (void)cf_source_dir_write(c->persist_dir, name, rs->text.ptr, rs->text.len, NULL);
+}
+
+int cf_client_registry_load(const cfavro_client *c, const cf_schema_key *key,
+                            cf_load_result *out, cfavro_error *err)
+{
+    cf_reg_schema rs;
+    int rc;
+    if (cf_key_kind_of(key) == CF_KEY_GUID) {
+        uint8_t guid[CFAVRO_GUID_SIZE];
+        cf_key_guid_of(key, guid);
+        rc = cf_registry_get_guid(c->registry, guid, &rs, err);
+    } else {
+        rc = cf_registry_get_id(c->registry, cf_key_id_of(key), &rs, err);
+    }
+    if (rc == CFAVRO_OK) {
+        rc = compile_response(c, &rs, &out->schema, err);
+        if (rc != CFAVRO_OK) {
+            char what[CF_KEY_TEXT_SIZE];
+            cf_key_describe(key, what);
+            cf_error_prepend(err, "%s from the registry: ", what);
+        }
+    }
+    if (rc == CFAVRO_OK) {
+        out->origin = CF_ORIGIN_REGISTRY;
+        out->note = encryption_note(&rs); /* NULL when out of memory: only a hint is lost */
+        persist(c, key, &rs);
+    }
+    cf_reg_schema_free(&rs);
+    return rc;
+}

@@ -1,0 +1,15 @@
+/* The client's registry source (client_registry.c), built only with the
+ * registry client. */
+#ifndef CFAVRO_CLIENT_REGISTRY_INTERNAL_H
+#define CFAVRO_CLIENT_REGISTRY_INTERNAL_H
+
+#include "client_internal.h"
+
+/* Fetch `key` from the client's registry (which must exist), resolve its
+ * references and compile it; persist it when configured. The registry's
+ * "not found" is CFAVRO_E_SCHEMA_NOT_FOUND; other statuses as
+ * cf_registry_get_id / _guid give them, or the compiler's. */
+int cf_client_registry_load(const cfavro_client *c, const cf_schema_key *key,
+                            cf_load_result *out, cfavro_error *err);
+
+#endif
