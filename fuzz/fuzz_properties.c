@@ -56,8 +56,16 @@ static int check_text(const char *text, size_t len, cfavro_error *err)
               rc, err->message);
     FZ_ASSERT(err->status == rc, "err.status %d, returned %d", err->status, rc);
     if (rc == CFAVRO_OK) {
+        /* Keys are checked one by one; combinations (USER_INFO without
+         * basic.auth.user.info, a key file without a certificate) are
+         * checked when the client is made, and fail there as config errors
+         * whose message the caller checks like any other. */
         cfavro_client *client = cfavro_client_new(cfg, err);
-        FZ_ASSERT(client != NULL, "accepted properties make no client: %s", err->message);
+        if (client == NULL) {
+            rc = err->status;
+            FZ_ASSERT(rc == CFAVRO_E_CONFIG || rc == CFAVRO_E_NOMEM,
+                      "accepted properties make no client: %d %s", rc, err->message);
+        }
         cfavro_client_free(client);
         cfavro_config_free(cfg);
         return rc;

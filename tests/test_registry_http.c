@@ -10,96 +10,25 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include <arpa/inet.h>
 #include <curl/curl.h>
-#include <errno.h>
 #include <jansson.h>
-#include <netinet/in.h>
 #include <pthread.h>
-#include <signal.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/wait.h>
-#include <time.h>
-#include <unistd.h>
 
 #include "registry_http_internal.h"
+#include "registry_server_support.h"
 #include "test_support.h"
 
-extern char **environ;
-
-#define USER "sr-user"
-#define PASSWORD "basic-pw-7f3a91"
-#define TOKEN "bearer-tok-c0ffee42"
-#define CLUSTER "lsrc-12345"
-#define POOL "pool-abcde"
-#define KEY_PASSWORD "key-pw-b4d5e6"
 #define PROXY_PASSWORD "proxy-pw-99aa"
 
-/* ---- servers ---------------------------------------------------------------- */
-
-typedef struct server {
-    pid_t pid;
-    int port;
-} server;
+/* ---- servers (tests/registry_server_support.c) ------------------------------- */
 
 enum { PLAIN, TLS, WRONG_HOST, MTLS, NSERVERS };
-static server g_servers[NSERVERS];
+static reg_server g_servers[NSERVERS];
+static reg_server *const g_plain = &g_servers[PLAIN]; /* auth and faults are set here */
 static char g_dir[256]; /* certificates and port files */
-
-static const char *env_or(const char *name, const char *fallback)
-{
-    const char *v = getenv(name);
-    return v && *v ? v : fallback;
-}
-
-static void run_shell(const char *cmd)
-{
-    int rc = system(cmd);
-    if (rc != 0) fail_msg("command failed (%d): %s", rc, cmd);
-}
-
-static server start_server(const char *name, const char *const *extra)
-{
-    char script[1024], data[1024], port_file[512];
-    const char *root = env_or("CFAVRO_SOURCE_ROOT", ".");
-    snprintf(script, sizeof script, "%s/tests/registry/server.py", root);
-    snprintf(data, sizeof data, "%s/tests/registry/data.json", root);
-    snprintf(port_file, sizeof port_file, "%s/%s.port", g_dir, name);
-    const char *argv[24] = {env_or("CFAVRO_PYTHON", "python3"), script, "--data", data,
-                            "--port-file", port_file};
-    size_t argc = 6;
-    for (size_t i = 0; extra && extra[i]; i++) argv[argc++] = extra[i];
-    argv[argc] = NULL;
-    server s = {0};
-    int rc = posix_spawnp(&s.pid, argv[0], NULL, NULL, (char *const *)argv, environ);
-    if (rc != 0) fail_msg("cannot start %s: %s", argv[0], strerror(rc));
-    for (int waited = 0; waited < 200; waited++) { /* up to 20 s */
-        FILE *f = fopen(port_file, "r");
-        if (f) {
-            int ok = fscanf(f, "%d", &s.port);
-            fclose(f);
-            if (ok == 1 && s.port > 0) return s;
-        }
-        struct timespec pause = {0, 100 * 1000 * 1000};
-        nanosleep(&pause, NULL);
-    }
-    kill(s.pid, SIGTERM);
-    fail_msg("test registry %s did not start", name);
-    return s;
-}
-
-static void stop_server(server *s)
-{
-    if (s->pid <= 0) return;
-    kill(s->pid, SIGTERM);
-    int status;
-    waitpid(s->pid, &status, 0);
-    s->pid = 0;
-}
 
 static char *cert(const char *name)
 {
@@ -113,120 +42,27 @@ static char *cert(const char *name)
 static int setup_servers(void **state)
 {
     (void)state;
-    /* Loopback must not go through a proxy from the environment. */
-    unsetenv("http_proxy");
-    unsetenv("https_proxy");
-    unsetenv("HTTPS_PROXY");
-    unsetenv("all_proxy");
-    unsetenv("ALL_PROXY");
+    reg_unset_proxy_env();
     make_temp_dir(g_dir, sizeof g_dir, "cfavro-registry-http-");
-    char cmd[2048];
-    snprintf(cmd, sizeof cmd, "sh '%s/tests/registry/make_certs.sh' '%s' '%s'",
-             env_or("CFAVRO_SOURCE_ROOT", "."), g_dir, KEY_PASSWORD);
-    run_shell(cmd);
-    g_servers[PLAIN] = start_server("plain", NULL);
+    reg_make_certs(g_dir, KEY_PASSWORD);
+    g_servers[PLAIN] = reg_server_start(g_dir, "plain", NULL);
     const char *tls[] = {"--tls-cert", cert("server.pem"), "--tls-key", cert("server.key"), NULL};
-    g_servers[TLS] = start_server("tls", tls);
+    g_servers[TLS] = reg_server_start(g_dir, "tls", tls);
     const char *wrong[] = {"--tls-cert", cert("wrong-host.pem"), "--tls-key",
                            cert("wrong-host.key"), NULL};
-    g_servers[WRONG_HOST] = start_server("wrong-host", wrong);
+    g_servers[WRONG_HOST] = reg_server_start(g_dir, "wrong-host", wrong);
     const char *mtls[] = {"--tls-cert", cert("server.pem"), "--tls-key", cert("server.key"),
                           "--tls-client-ca", cert("ca.pem"), NULL};
-    g_servers[MTLS] = start_server("mtls", mtls);
+    g_servers[MTLS] = reg_server_start(g_dir, "mtls", mtls);
     return 0;
 }
 
 static int teardown_servers(void **state)
 {
     (void)state;
-    for (int i = 0; i < NSERVERS; i++) stop_server(&g_servers[i]);
-    char cmd[512];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", g_dir);
-    run_shell(cmd);
+    for (int i = 0; i < NSERVERS; i++) reg_server_stop(&g_servers[i]);
+    reg_remove_dir(g_dir);
     return 0;
-}
-
-/* ---- the control API (plain libcurl, not the code under test) ---------------- */
-
-typedef struct reply_text {
-    char *d;
-    size_t n;
-} reply_text;
-
-static size_t collect(char *data, size_t size, size_t nmemb, void *user)
-{
-    reply_text *t = user;
-    size_t n = size * nmemb;
-    char *grown = realloc(t->d, t->n + n + 1);
-    if (!grown) return 0;
-    memcpy(grown + t->n, data, n);
-    t->d = grown;
-    t->n += n;
-    t->d[t->n] = '\0';
-    return n;
-}
-
-/* POST `body` (NULL: GET) to /__control/<action> of the plain server. */
-static char *control(const char *action, const char *body)
-{
-    char url[256];
-    snprintf(url, sizeof url, "http://127.0.0.1:%d/__control/%s", g_servers[PLAIN].port, action);
-    CURL *h = curl_easy_init();
-    assert_non_null(h);
-    reply_text t = {0};
-    curl_easy_setopt(h, CURLOPT_URL, url);
-    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, 10000L);
-    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, collect);
-    curl_easy_setopt(h, CURLOPT_WRITEDATA, &t);
-    if (body) curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
-    CURLcode rc = curl_easy_perform(h);
-    long status = 0;
-    curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
-    curl_easy_cleanup(h);
-    if (rc != CURLE_OK || status != 200) fail_msg("control %s failed: %d %ld", action, rc, status);
-    return t.d;
-}
-
-static void set_faults(const char *faults_json)
-{
-    char body[1024];
-    snprintf(body, sizeof body, "{\"faults\": %s}", faults_json);
-    free(control("faults", body));
-}
-
-static void set_auth(const char *auth_json)
-{
-    free(control("auth", auth_json));
-}
-
-static json_t *request_log(void)
-{
-    char *raw = control("log", NULL);
-    json_error_t jerr;
-    json_t *log = json_loads(raw, 0, &jerr);
-    free(raw);
-    assert_non_null(log);
-    return log;
-}
-
-/* The last logged request (a new reference). */
-static json_t *last_request(void)
-{
-    json_t *log = request_log();
-    json_t *requests = json_object_get(log, "requests");
-    size_t n = json_array_size(requests);
-    assert_true(n > 0);
-    json_t *last = json_incref(json_array_get(requests, n - 1));
-    json_decref(log);
-    return last;
-}
-
-static const char *str_at(json_t *obj, const char *a, const char *b)
-{
-    json_t *v = json_object_get(obj, a);
-    if (b) v = json_object_get(v, b);
-    return json_is_string(v) ? json_string_value(v) : "";
 }
 
 /* ---- the transport under test -------------------------------------------------- */
@@ -290,19 +126,6 @@ static cf_http_outcome get_once(const cf_registry_http_settings *s, size_t index
     return outcome;
 }
 
-/* A loopback port nothing listens on (bound, then closed). */
-static int dead_port(void)
-{
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    assert_true(fd >= 0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof a), 0);
-    socklen_t len = sizeof a;
-    assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &len), 0);
-    close(fd);
-    return ntohs(a.sin_port);
-}
-
 /* ---- tests: requests and responses ------------------------------------------------ */
 
 static void test_ok_body_and_request_headers(void **state)
@@ -320,15 +143,15 @@ static void test_ok_body_and_request_headers(void **state)
     assert_contains(r.content_type, "application/vnd.schemaregistry.v1+json");
     assert_string_equal(r.retry_after, "");
 
-    json_t *req = last_request();
-    assert_string_equal(str_at(req, "method", NULL), "GET");
-    assert_string_equal(str_at(req, "path", NULL), "/schemas/ids/1");
-    assert_string_equal(str_at(req, "headers", "Accept"),
+    json_t *req = reg_last_request(g_plain);
+    assert_string_equal(reg_str_at(req, "method", NULL), "GET");
+    assert_string_equal(reg_str_at(req, "path", NULL), "/schemas/ids/1");
+    assert_string_equal(reg_str_at(req, "headers", "Accept"),
                         "application/vnd.schemaregistry.v1+json, "
                         "application/vnd.schemaregistry+json, application/json");
-    assert_string_equal(str_at(req, "headers", "Confluent-Accept-Unknown-Properties"), "true");
-    assert_string_equal(str_at(req, "headers", "User-Agent"), "cfavro/" CFAVRO_VERSION_STRING);
-    assert_string_equal(str_at(req, "auth", NULL), "none");
+    assert_string_equal(reg_str_at(req, "headers", "Confluent-Accept-Unknown-Properties"), "true");
+    assert_string_equal(reg_str_at(req, "headers", "User-Agent"), "cfavro/" CFAVRO_VERSION_STRING);
+    assert_string_equal(reg_str_at(req, "auth", NULL), "none");
     json_decref(req);
     cf_http_result_free(&r);
 }
@@ -348,9 +171,9 @@ static void test_result_reused_across_calls(void **state)
                      CF_HTTP_OK);
     assert_contains(r.body, "InCtx2");
     assert_null(strstr(r.body, "Default"));
-    json_t *req = last_request();
-    assert_string_equal(str_at(req, "path", NULL), "/schemas/ids/1");
-    assert_string_equal(str_at(req, "query", NULL), "subject=:.ctx2:");
+    json_t *req = reg_last_request(g_plain);
+    assert_string_equal(reg_str_at(req, "path", NULL), "/schemas/ids/1");
+    assert_string_equal(reg_str_at(req, "query", NULL), "subject=:.ctx2:");
     json_decref(req);
     cf_http_result_free(&r);
     cf_registry_http_free(t);
@@ -381,8 +204,8 @@ static void test_path_prefix_kept(void **state)
     assert_int_equal(get_once(&s, 0, "/schemas/ids/1", &r, &err), CF_HTTP_OK);
     assert_int_equal(r.status, 200);
     assert_contains(r.body, "InCtx1");
-    json_t *req = last_request();
-    assert_string_equal(str_at(req, "path", NULL), "/contexts/.ctx1/schemas/ids/1");
+    json_t *req = reg_last_request(g_plain);
+    assert_string_equal(reg_str_at(req, "path", NULL), "/contexts/.ctx1/schemas/ids/1");
     json_decref(req);
     cf_http_result_free(&r);
 }
@@ -391,7 +214,7 @@ static void test_failover_index_and_connect_failure(void **state)
 {
     (void)state;
     char urls[256];
-    snprintf(urls, sizeof urls, "http://127.0.0.1:%d, http://127.0.0.1:%d", dead_port(),
+    snprintf(urls, sizeof urls, "http://127.0.0.1:%d, http://127.0.0.1:%d", reg_dead_port(),
              g_servers[PLAIN].port);
     cf_registry_http_settings s = base_settings(0);
     s.urls = urls;
@@ -419,7 +242,7 @@ static void test_failover_index_and_connect_failure(void **state)
 static void test_basic_auth_from_user_info(void **state)
 {
     (void)state;
-    set_auth("{\"basic\": {\"user\": \"" USER "\", \"password\": \"" PASSWORD "\"}}");
+    reg_set_auth(g_plain, "{\"basic\": {\"user\": \"" USER "\", \"password\": \"" PASSWORD "\"}}");
     cf_registry_http_settings s = base_settings(g_servers[PLAIN].port);
     cf_http_result r = {0};
     cfavro_error err;
@@ -429,21 +252,21 @@ static void test_basic_auth_from_user_info(void **state)
     s.basic_user_info = USER ":" PASSWORD;
     assert_int_equal(get_once(&s, 0, "/schemas/ids/1", &r, &err), CF_HTTP_OK);
     assert_int_equal(r.status, 200);
-    json_t *req = last_request();
-    assert_string_equal(str_at(req, "auth", NULL), "basic");
+    json_t *req = reg_last_request(g_plain);
+    assert_string_equal(reg_str_at(req, "auth", NULL), "basic");
     json_decref(req);
     s.basic_user_info = USER ":wrong-" PASSWORD;
     assert_int_equal(get_once(&s, 0, "/schemas/ids/1", &r, &err), CF_HTTP_OK);
     assert_int_equal(r.status, 401);
     assert_contains(r.body, "40101");
-    set_auth("{}");
+    reg_set_auth(g_plain, "{}");
     cf_http_result_free(&r);
 }
 
 static void test_basic_auth_from_url(void **state)
 {
     (void)state;
-    set_auth("{\"basic\": {\"user\": \"" USER "\", \"password\": \"" PASSWORD "\"}}");
+    reg_set_auth(g_plain, "{\"basic\": {\"user\": \"" USER "\", \"password\": \"" PASSWORD "\"}}");
     char url[256];
     /* %2D is '-': the user info is percent-decoded. */
     snprintf(url, sizeof url, "http://sr%%2Duser:" PASSWORD "@127.0.0.1:%d",
@@ -463,14 +286,14 @@ static void test_basic_auth_from_url(void **state)
     s.basic_user_info = USER ":not-" PASSWORD;
     assert_int_equal(get_once(&s, 0, "/schemas/ids/1", &r, &err), CF_HTTP_OK);
     assert_int_equal(r.status, 401);
-    set_auth("{}");
+    reg_set_auth(g_plain, "{}");
     cf_http_result_free(&r);
 }
 
 static void test_bearer_auth_with_cluster_and_pool(void **state)
 {
     (void)state;
-    set_auth("{\"bearer\": {\"token\": \"" TOKEN "\", \"logical_cluster\": \"" CLUSTER
+    reg_set_auth(g_plain, "{\"bearer\": {\"token\": \"" TOKEN "\", \"logical_cluster\": \"" CLUSTER
              "\", \"identity_pool\": \"" POOL "\"}}");
     cf_registry_http_settings s = base_settings(g_servers[PLAIN].port);
     s.bearer_token = TOKEN;
@@ -480,10 +303,10 @@ static void test_bearer_auth_with_cluster_and_pool(void **state)
     cfavro_error err;
     assert_int_equal(get_once(&s, 0, "/schemas/ids/1", &r, &err), CF_HTTP_OK);
     assert_int_equal(r.status, 200);
-    json_t *req = last_request();
-    assert_string_equal(str_at(req, "auth", NULL), "bearer");
-    assert_string_equal(str_at(req, "headers", "target-sr-cluster"), CLUSTER);
-    assert_string_equal(str_at(req, "headers", "Confluent-Identity-Pool-Id"), POOL);
+    json_t *req = reg_last_request(g_plain);
+    assert_string_equal(reg_str_at(req, "auth", NULL), "bearer");
+    assert_string_equal(reg_str_at(req, "headers", "target-sr-cluster"), CLUSTER);
+    assert_string_equal(reg_str_at(req, "headers", "Confluent-Identity-Pool-Id"), POOL);
     json_decref(req);
     s.bearer_identity_pool = NULL; /* the server requires it */
     assert_int_equal(get_once(&s, 0, "/schemas/ids/1", &r, &err), CF_HTTP_OK);
@@ -492,7 +315,7 @@ static void test_bearer_auth_with_cluster_and_pool(void **state)
     s.bearer_token = "x" TOKEN;
     assert_int_equal(get_once(&s, 0, "/schemas/ids/1", &r, &err), CF_HTTP_OK);
     assert_int_equal(r.status, 401);
-    set_auth("{}");
+    reg_set_auth(g_plain, "{}");
     cf_http_result_free(&r);
 }
 
@@ -534,7 +357,7 @@ static void test_configuration_errors(void **state)
 static void test_hang_bounded_by_total_timeout(void **state)
 {
     (void)state;
-    set_faults("[{\"kind\": \"hang\"}]");
+    reg_set_faults(g_plain, "[{\"kind\": \"hang\"}]");
     cf_registry_http_settings s = base_settings(g_servers[PLAIN].port);
     s.request_timeout_ms = 400;
     cf_http_result r = {0};
@@ -544,7 +367,7 @@ static void test_hang_bounded_by_total_timeout(void **state)
     assert_contains(err.message, "timed out");
     assert_true(r.elapsed_ms >= 300);
     assert_true(r.elapsed_ms < 10000); /* generous: valgrind is slow */
-    set_faults("[]");
+    reg_set_faults(g_plain, "[]");
     cf_http_result_free(&r);
 }
 
@@ -554,14 +377,14 @@ static void test_connection_reset_is_transport_error(void **state)
     cf_registry_http_settings s = base_settings(g_servers[PLAIN].port);
     cf_http_result r = {0};
     cfavro_error err;
-    set_faults("[{\"kind\": \"reset\"}]");
+    reg_set_faults(g_plain, "[{\"kind\": \"reset\"}]");
     assert_int_equal(get_once(&s, 0, "/schemas/ids/1", &r, &err), CF_HTTP_TRANSPORT_ERROR);
     assert_int_equal(err.status, CFAVRO_E_REGISTRY_UNAVAILABLE);
     assert_int_equal(r.status, 0);
-    set_faults("[{\"kind\": \"reset\", \"partial_headers\": true}]");
+    reg_set_faults(g_plain, "[{\"kind\": \"reset\", \"partial_headers\": true}]");
     assert_int_equal(get_once(&s, 0, "/schemas/ids/1", &r, &err), CF_HTTP_TRANSPORT_ERROR);
     assert_int_equal(r.body_len, 0);
-    set_faults("[]");
+    reg_set_faults(g_plain, "[]");
     cf_http_result_free(&r);
 }
 
@@ -576,7 +399,7 @@ static void test_oversized_body_aborted(void **state)
     const char *faults[] = {"[{\"kind\": \"oversized\", \"bytes\": 4194304}]",
                             "[{\"kind\": \"oversized\", \"bytes\": 4194304, \"no_length\": true}]"};
     for (int i = 0; i < 2; i++) {
-        set_faults(faults[i]);
+        reg_set_faults(g_plain, faults[i]);
         assert_int_equal(get_once(&s, 0, "/schemas/ids/1", &r, &err), CF_HTTP_TOO_LARGE);
         assert_int_equal(err.status, CFAVRO_E_REGISTRY_PROTOCOL);
         assert_contains(err.message, "cfavro.registry.response.max.bytes");
@@ -584,10 +407,10 @@ static void test_oversized_body_aborted(void **state)
         assert_int_equal(r.body_len, 0);
     }
     /* Exactly at the cap is fine. */
-    set_faults("[{\"kind\": \"oversized\", \"bytes\": 65536, \"no_length\": true}]");
+    reg_set_faults(g_plain, "[{\"kind\": \"oversized\", \"bytes\": 65536, \"no_length\": true}]");
     assert_int_equal(get_once(&s, 0, "/schemas/ids/1", &r, &err), CF_HTTP_OK);
     assert_int_equal(r.body_len, 65536);
-    set_faults("[]");
+    reg_set_faults(g_plain, "[]");
     cf_http_result_free(&r);
 }
 
@@ -597,7 +420,7 @@ static void test_rate_limit_headers_captured(void **state)
     cf_registry_http_settings s = base_settings(g_servers[PLAIN].port);
     cf_http_result r = {0};
     cfavro_error err;
-    set_faults("[{\"kind\": \"rate_limit\", \"retry_after\": 7, \"limit\": 75, "
+    reg_set_faults(g_plain, "[{\"kind\": \"rate_limit\", \"retry_after\": 7, \"limit\": 75, "
                "\"remaining\": 0, \"reset\": 3}]");
     assert_int_equal(get_once(&s, 0, "/schemas/ids/1", &r, &err), CF_HTTP_OK);
     assert_int_equal(r.status, 429);
@@ -606,13 +429,13 @@ static void test_rate_limit_headers_captured(void **state)
     assert_string_equal(r.ratelimit_remaining, "0");
     assert_string_equal(r.ratelimit_reset, "3");
     assert_contains(r.body, "42901");
-    set_faults("[{\"kind\": \"rate_limit\", \"retry_after\": 2, \"date\": true, "
+    reg_set_faults(g_plain, "[{\"kind\": \"rate_limit\", \"retry_after\": 2, \"date\": true, "
                "\"remaining\": null}]");
     assert_int_equal(get_once(&s, 0, "/schemas/ids/1", &r, &err), CF_HTTP_OK);
     assert_contains(r.retry_after, "GMT");
     assert_string_equal(r.ratelimit_remaining, ""); /* absent */
     /* The next response carries none of them. */
-    set_faults("[]");
+    reg_set_faults(g_plain, "[]");
     assert_int_equal(get_once(&s, 0, "/schemas/ids/1", &r, &err), CF_HTTP_OK);
     assert_string_equal(r.retry_after, "");
     assert_string_equal(r.ratelimit_limit, "");
@@ -625,12 +448,12 @@ static void test_html_error_page_returned_as_is(void **state)
     cf_registry_http_settings s = base_settings(g_servers[PLAIN].port);
     cf_http_result r = {0};
     cfavro_error err;
-    set_faults("[{\"kind\": \"html\", \"status\": 502}]");
+    reg_set_faults(g_plain, "[{\"kind\": \"html\", \"status\": 502}]");
     assert_int_equal(get_once(&s, 0, "/schemas/ids/1", &r, &err), CF_HTTP_OK);
     assert_int_equal(r.status, 502);
     assert_contains(r.content_type, "text/html");
     assert_contains(r.body, "<");
-    set_faults("[]");
+    reg_set_faults(g_plain, "[]");
     cf_http_result_free(&r);
 }
 
@@ -638,7 +461,7 @@ static void test_proxy_credentials_not_in_message(void **state)
 {
     (void)state;
     char proxy[256];
-    snprintf(proxy, sizeof proxy, "http://puser:" PROXY_PASSWORD "@127.0.0.1:%d", dead_port());
+    snprintf(proxy, sizeof proxy, "http://puser:" PROXY_PASSWORD "@127.0.0.1:%d", reg_dead_port());
     cf_registry_http_settings s = base_settings(g_servers[PLAIN].port);
     s.proxy = proxy;
     cf_http_result r = {0};
@@ -853,13 +676,13 @@ static void test_threads_share_one_transport(void **state)
 static void test_only_get_was_sent(void **state)
 {
     (void)state;
-    json_t *log = request_log();
+    json_t *log = reg_request_log(g_plain);
     json_t *requests = json_object_get(log, "requests");
     assert_true(json_array_size(requests) >= 30);
     size_t i;
     json_t *req;
     json_array_foreach(requests, i, req) {
-        assert_string_equal(str_at(req, "method", NULL), "GET");
+        assert_string_equal(reg_str_at(req, "method", NULL), "GET");
     }
     json_decref(log);
 }

@@ -94,16 +94,22 @@ int main(int argc, char **argv)
             "\n",
             cfavro_version());
     put_rows(f, true);
-    fputs("\n"
-          "## Reserved for the schema-registry client\n"
-          "\n"
-          "This version has no schema-registry client: setting one of these keys fails with\n"
-          "`CFAVRO_E_CONFIG` (after its value is checked). They are listed so that a\n"
-          "configuration written for Confluent's clients gets a clear answer, and so the\n"
-          "names and defaults are fixed before the client arrives.\n"
-          "\n",
-          f);
-    put_rows(f, false);
+    bool any_reserved = false;
+    for (size_t i = 0; i < cfavro_setting_count(); i++) {
+        any_reserved |= (cfavro_setting_at(i)->flags & CFAVRO_SETTING_AVAILABLE) == 0;
+    }
+    if (any_reserved) {
+        fputs("\n"
+              "## Reserved for the schema-registry client\n"
+              "\n"
+              "This build of cfavro has no schema-registry client (it was built without\n"
+              "libcurl, or with `-Dregistry=disabled`): setting one of these keys fails with\n"
+              "`CFAVRO_E_CONFIG` (after its value is checked). They are listed so that a\n"
+              "configuration written for Confluent's clients gets a clear answer.\n"
+              "\n",
+              f);
+        put_rows(f, false);
+    }
     if (fclose(f) != 0) {
         perror(argv[1]);
         return 1;

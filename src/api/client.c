@@ -8,9 +8,6 @@
 #include "config_internal.h"
 #include "error_internal.h"
 
-/* Defaults of the cache keys until the settings table applies them. */
-enum { DEFAULT_CACHE_CAPACITY = 1000, DEFAULT_NEGATIVE_TTL_MS = 60000 };
-
 static cfavro_client *client_fail(cfavro_client *c, cfavro_error *err, int status,
                                   const char *why)
 {
@@ -30,8 +27,6 @@ cfavro_client *cfavro_client_new(const cfavro_config *cfg, cfavro_error *err)
     /* The compiler's own defaults first, for any field no row covers; the
      * table's rows then set every documented one. */
     cf_schema_limits_default(&c->limits);
-    c->cache_capacity = DEFAULT_CACHE_CAPACITY;
-    c->policy.negative_ttl_ms = DEFAULT_NEGATIVE_TTL_MS;
     if (pthread_mutex_init(&c->add_lock, NULL) != 0) {
         return client_fail(c, err, CFAVRO_E_INTERNAL, "cannot create a mutex");
     }
@@ -42,16 +37,27 @@ cfavro_client *cfavro_client_new(const cfavro_config *cfg, cfavro_error *err)
     /* Client rows land in the client, decoder rows in the defaults its
      * decoders copy. Values were checked by cfavro_config_set; applying can
      * still run out of memory (text values are copied). */
-    cf_settings_target target = {.options = &c->defaults, .schema = &c->limits};
+    cf_registry_config reg = {0};
+    cf_settings_target target = {.options = &c->defaults, .schema = &c->limits,
+                                 .registry = &reg};
     target.text[CF_CLIENT_TEXT_SCHEMA_DIR] = &c->schema_dir;
     int rc = cf_settings_apply_defaults(&target, err);
     for (size_t i = 0; rc == CFAVRO_OK && cfg != NULL && i < cfg->count; i++) {
         rc = cf_settings_apply(cfg->items[i].row, cfg->items[i].value, &target, err);
     }
+    /* What the client keeps of the registry rows; the rest (credentials
+     * included) is copied by the registry client and wiped below. */
+    c->context = reg.context;
+    c->persist_dir = reg.persist_dir;
+    reg.context = reg.persist_dir = NULL;
+    c->policy.negative_ttl_ms = reg.negative_ttl_ms;
     if (rc == CFAVRO_OK) {
-        rc = cf_cache_init(&c->cache, c->cache_capacity);
+        rc = cf_cache_init(&c->cache, reg.cache_capacity);
         if (rc != CFAVRO_OK) {
             cf_free(c->schema_dir);
+            cf_free(c->context);
+            cf_free(c->persist_dir);
+            cf_registry_config_free(&reg);
             cf_source_memory_free(&c->memory);
             pthread_mutex_destroy(&c->add_lock);
             return client_fail(c, err, rc, rc == CFAVRO_E_NOMEM ? "out of memory"
@@ -59,10 +65,9 @@ cfavro_client *cfavro_client_new(const cfavro_config *cfg, cfavro_error *err)
         }
         c->policy.load = cf_client_load;
         c->policy.ctx = c;
-        rc = cf_client_sources_open(c, err);
-    } else {
-        cf_cache_init(&c->cache, 1); /* so that free has one to free */
+        rc = cf_client_sources_open(c, &reg, err);
     }
+    cf_registry_config_free(&reg);
     if (rc != CFAVRO_OK) {
         cfavro_client_free(c);
         return NULL;

@@ -5,6 +5,7 @@
 #include "cache_load_internal.h"
 #include "cfavro.h"
 #include "options_internal.h"
+#include "registry_refs_internal.h"
 #include "schema_internal.h"
 #include "source_internal.h"
 
@@ -14,10 +15,10 @@ struct cfavro_client {
     char *schema_dir;          /* directory source, or NULL */
     char *persist_dir;         /* persistence directory, or NULL */
     char *context;             /* schema.registry.context, or NULL */
-    uint32_t cache_capacity;   /* cache.capacity */
     cf_source_memory memory;   /* cfavro_client_add_schema's texts */
     pthread_mutex_t add_lock;  /* serialises cfavro_client_add_schema */
     struct cf_registry *registry; /* the HTTP source, or NULL */
+    cf_refs_limits refs_limits;   /* what a schema's references may add up to */
     cf_cache cache;
     cf_cache_policy policy;    /* the loader (the sources in order) and the TTL */
 };

@@ -5,18 +5,34 @@
 
 #include "alloc_internal.h"
 #include "client_load_internal.h"
+#include "client_registry_internal.h"
+#ifdef CF_HAVE_REGISTRY
+#include "registry_client_internal.h"
+#endif
 #include "error_internal.h"
 
-int cf_client_sources_open(cfavro_client *client, cfavro_error *err)
+int cf_client_sources_open(cfavro_client *client, const cf_registry_config *cfg,
+                           cfavro_error *err)
 {
-    (void)client;
+    cf_refs_limits_default(&client->refs_limits);
+    client->refs_limits.max_bytes = client->limits.max_json_bytes;
+#ifdef CF_HAVE_REGISTRY
+    if (cfg->urls != NULL) {
+        return cf_registry_new(cfg, &client->registry, err);
+    }
+#else
+    (void)cfg;
     (void)err;
+#endif
     return CFAVRO_OK;
 }
 
 void cf_client_sources_close(cfavro_client *client)
 {
-    (void)client;
+#ifdef CF_HAVE_REGISTRY
+    cf_registry_free(client->registry);
+#endif
+    client->registry = NULL;
 }
 
 /* Compile text[0..len) from `where` (a file path, or NULL) into out. */
@@ -71,6 +87,11 @@ int cf_client_load(void *ctx, const cf_schema_key *key, cf_load_result *out, cfa
     if (rc == CFAVRO_E_SCHEMA_NOT_FOUND && c->persist_dir != NULL) {
         rc = load_from_dir(c, c->persist_dir, key, CF_ORIGIN_PERSISTED, out, err);
     }
+#ifdef CF_HAVE_REGISTRY
+    if (rc == CFAVRO_E_SCHEMA_NOT_FOUND && c->registry != NULL) {
+        rc = cf_client_registry_load(c, key, out, err);
+    }
+#endif
     if (rc == CFAVRO_E_SCHEMA_NOT_FOUND && c->schema_dir == NULL && c->persist_dir == NULL &&
         c->registry == NULL) {
         char what[CF_KEY_TEXT_SIZE];

@@ -26,10 +26,10 @@ static int compile_response(const cfavro_client *c, const cf_reg_schema *rs, cf_
     if (rs->ref_count == 0) {
         return cf_schema_compile(rs->text.ptr, rs->text.len, &c->limits, out, err);
     }
-    cf_refs_list deps;
+    cf_refs_list deps = {0};
     int rc = cf_refs_resolve(rs, fetch_version, c->registry, &c->refs_limits, &deps, err);
     if (rc == CFAVRO_OK) {
-        rc = cf_schema_compile_with_deps(deps.items, deps.count, rs->text.ptr, rs->text.len,
+        rc = cf_schema_compile_with_deps(deps.texts, deps.count, rs->text.ptr, rs->text.len,
                                          &c->limits, out, err);
     }
     cf_refs_list_free(&deps);
@@ -52,7 +52,7 @@ static char *encryption_note(const cf_reg_schema *rs)
     }
     char shown[CF_EXCERPT_CAP(48)];
     cf_excerpt(shown, name->ptr != NULL ? name->ptr : "", name->ptr != NULL ? name->len : 0, 48);
-    char text[256];
+    char text[CF_EXCERPT_CAP(48) + 160];
     snprintf(text, sizeof text,
              "encrypted by rule \"%s\" (%s; decrypt it before decoding), not necessarily "
              "malformed",

@@ -1,6 +1,7 @@
 /* One HTTP GET to the schema registry over libcurl (see
  * registry_http_internal.h for the contract). */
 #include "registry_http_internal.h"
+#include "registry_config_internal.h"
 #include "registry_text_internal.h"
 
 #include <curl/curl.h>
@@ -206,7 +207,7 @@ static bool add_header_value(struct curl_slist **list, const char *name, const c
     memcpy(line + nlen, ": ", 2);
     memcpy(line + nlen + 2, value, vlen + 1);
     bool ok = add_header(list, line);
-    memset(line, 0, nlen + 2 + vlen); /* it may hold the token */
+    cf_wipe_text(line); /* it may hold the token */
     cf_free(line);
     return ok;
 }
@@ -224,7 +225,7 @@ static int build_headers(cf_registry_http *t, const cf_registry_http_settings *s
             memcpy(value, "Bearer ", 7);
             memcpy(value + 7, s->bearer_token, strlen(s->bearer_token) + 1);
             ok = add_header_value(&t->headers, "Authorization", value);
-            memset(value, 0, strlen(value));
+            cf_wipe_text(value);
             cf_free(value);
         }
         if (ok && s->bearer_logical_cluster)
@@ -339,30 +340,23 @@ int cf_registry_http_new(const cf_registry_http_settings *s, cf_registry_http **
     return CFAVRO_OK;
 }
 
-static void free_secret(char *s)
-{
-    if (!s) return;
-    memset(s, 0, strlen(s));
-    cf_free(s);
-}
-
 void cf_registry_http_free(cf_registry_http *t)
 {
     if (!t) return;
     for (size_t i = 0; i < t->nbases; i++) {
         cf_free(t->bases[i].url);
-        free_secret(t->bases[i].user);
-        free_secret(t->bases[i].password);
+        cf_free_secret(t->bases[i].user);
+        cf_free_secret(t->bases[i].password);
     }
     cf_free(t->bases);
-    free_secret(t->user_info);
+    cf_free_secret(t->user_info);
     curl_slist_free_all(t->headers);
     cf_free(t->ca);
     cf_free(t->cert);
     cf_free(t->key);
-    free_secret(t->key_password);
-    free_secret(t->proxy);
-    for (size_t i = 0; i < 3; i++) free_secret(t->secret_copies[i]);
+    cf_free_secret(t->key_password);
+    cf_free_secret(t->proxy);
+    for (size_t i = 0; i < 3; i++) cf_free_secret(t->secret_copies[i]);
     cf_free(t);
 }
 
@@ -510,8 +504,11 @@ static CURLcode set_options(const cf_registry_http *t, const http_base *base, CU
 #else
     SET(CURLOPT_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
 #endif
-    SET(CURLOPT_CONNECTTIMEOUT_MS, t->connect_timeout_ms);
-    SET(CURLOPT_TIMEOUT_MS, t->total_timeout_ms);
+    long total_ms = t->total_timeout_ms;
+    if (r->timeout_ms > 0 && r->timeout_ms < (uint64_t)total_ms) total_ms = (long)r->timeout_ms;
+    SET(CURLOPT_CONNECTTIMEOUT_MS, t->connect_timeout_ms < total_ms ? t->connect_timeout_ms
+                                                                    : total_ms);
+    SET(CURLOPT_TIMEOUT_MS, total_ms);
     SET(CURLOPT_HTTPHEADER, t->headers);
     SET(CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)t->max_body);
     SET(CURLOPT_WRITEFUNCTION, on_body);

@@ -104,6 +104,9 @@ typedef struct cf_http_result {
     char ratelimit_limit[CF_HTTP_HEADER_VALUE_MAX];       /* X-RateLimit-Limit */
     char ratelimit_remaining[CF_HTTP_HEADER_VALUE_MAX];   /* X-RateLimit-Remaining */
     char ratelimit_reset[CF_HTTP_HEADER_VALUE_MAX];       /* X-RateLimit-Reset (seconds) */
+    uint64_t timeout_ms;    /* in: this call's total deadline when > 0 and shorter
+                               than request.timeout.ms (a lookup's retries share
+                               one deadline); connecting is bounded by it too */
     uint64_t elapsed_ms;    /* wall time of the attempt */
     void *easy;             /* the libcurl easy handle (CURL *), made on first use */
     uint64_t easy_owner;    /* internal: the transport that last used it */

@@ -76,7 +76,23 @@ static void store_number(void *base, const cf_setting_row *row, uint64_t n)
         memcpy(p, &v, sizeof v);
         break;
     }
+    case CF_FIELD_TEXT:
+        break; /* text rows go through store_text */
     }
+}
+
+/* Replace the owned string at *slot with a copy of value. The old one is
+ * wiped first: it may be a secret (or a URL or proxy with user info). */
+static int store_text(char **slot, const char *value, cfavro_error *err)
+{
+    char *copy = cf_strndup(value, strlen(value));
+    if (copy == NULL) {
+        return cf_error_set(err, CFAVRO_E_NOMEM, CFAVRO_NO_OFFSET, "out of memory");
+    }
+    cf_wipe_text(*slot);
+    cf_free(*slot);
+    *slot = copy;
+    return CFAVRO_OK;
 }
 
 int cf_settings_apply(const cf_setting_row *row, const char *value,
@@ -119,15 +135,20 @@ int cf_settings_apply(const cf_setting_row *row, const char *value,
     case CF_TARGET_CLIENT_TEXT: {
         char **slot = target->text[row->field];
         if (slot != NULL) {
-            char *copy = cf_strndup(value, strlen(value));
-            if (copy == NULL) {
-                return cf_error_set(err, CFAVRO_E_NOMEM, CFAVRO_NO_OFFSET, "out of memory");
-            }
-            cf_free(*slot);
-            *slot = copy;
+            return store_text(slot, value, err);
         }
         break;
     }
+    case CF_TARGET_REGISTRY:
+        if (target->registry == NULL) {
+            break;
+        }
+        if (row->field == CF_FIELD_TEXT) {
+            char **slot = (char **)(void *)((unsigned char *)target->registry + row->offset);
+            return store_text(slot, value, err);
+        }
+        store_number(target->registry, row, n);
+        break;
     }
     return CFAVRO_OK;
 }
@@ -156,12 +177,14 @@ static int check_usable(const cf_setting_row *row, const char *value, cfavro_err
         return rc;
     }
     if (!(row->info.flags & CFAVRO_SETTING_AVAILABLE)) {
-        /* Only the registry's keys are reserved so far. The value was checked
-         * first so that a config written for the registry client reports
-         * its real mistakes now rather than one at a time later. */
+        /* Only the registry's HTTP keys are ever unavailable: in a build
+         * without libcurl. The value was checked first so that a config
+         * written for the registry client reports its real mistakes now
+         * rather than one at a time later. */
         return cf_error_set(err, CFAVRO_E_CONFIG, CFAVRO_NO_OFFSET,
-                            "config %s: this version of cfavro has no schema-registry client "
-                            "(schemas come from schema.dir or cfavro_client_add_schema)",
+                            "config %s: this build of cfavro has no schema-registry client "
+                            "(built without libcurl; schemas come from schema.dir or "
+                            "cfavro_client_add_schema)",
                             row->info.name);
     }
     return CFAVRO_OK;

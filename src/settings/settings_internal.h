@@ -14,6 +14,7 @@
 #include "cfavro.h"
 #include "excerpt_internal.h"
 #include "options_internal.h"
+#include "registry_config_internal.h"
 #include "schema_internal.h"
 
 /* How a row reads its value. */
@@ -36,19 +37,23 @@ typedef enum cf_text_rule {
 
 /* Where a row's value is stored when it is applied. */
 typedef enum cf_setting_target {
-    CF_TARGET_NONE = 0,          /* nowhere yet (keys reserved for the registry) */
+    CF_TARGET_NONE = 0,          /* nowhere: the value is only checked (a key whose
+                                    one accepted value is the behaviour anyway) */
     CF_TARGET_OPTIONS = 1,       /* a field of cf_options (decoder rows) */
     CF_TARGET_SCHEMA_LIMITS = 2, /* a field of the client's cf_schema_limits */
-    CF_TARGET_CLIENT_TEXT = 3    /* an owned copy in one of the client's strings */
+    CF_TARGET_CLIENT_TEXT = 3,   /* an owned copy in one of the client's strings */
+    CF_TARGET_REGISTRY = 4       /* a field of cf_registry_config: numbers by value,
+                                    text (CF_FIELD_TEXT) as an owned copy */
 } cf_setting_target;
 
-/* The type of the field a CF_TARGET_OPTIONS / CF_TARGET_SCHEMA_LIMITS row
- * writes, so one store routine serves every row. */
+/* The type of the field a CF_TARGET_OPTIONS / CF_TARGET_SCHEMA_LIMITS /
+ * CF_TARGET_REGISTRY row writes, so one store routine serves every row. */
 typedef enum cf_field_type {
     CF_FIELD_BOOL = 0,
     CF_FIELD_U8 = 1,
     CF_FIELD_U32 = 2,
-    CF_FIELD_U64 = 3
+    CF_FIELD_U64 = 3,
+    CF_FIELD_TEXT = 4 /* a char * owning a copy of the value (CF_PARSE_TEXT rows) */
 } cf_field_type;
 
 /* The client's strings, for CF_TARGET_CLIENT_TEXT rows (index = row field). */
@@ -87,6 +92,8 @@ typedef struct cf_settings_target {
     cf_options *options;        /* decoder rows */
     cf_schema_limits *schema;   /* limit.schema.* */
     char **text[CF_CLIENT_TEXT_COUNT]; /* owned strings, replaced on apply */
+    cf_registry_config *registry; /* the registry and schema-cache rows; its strings
+                                     are owned, replaced (old copy wiped) on apply */
 } cf_settings_target;
 
 /* The row named `key`, or NULL. */

@@ -9,9 +9,10 @@
 
 /* The type of the field `member` of `type`, from its C type: bool or a 1-,
  * 4- or 8-byte unsigned integer (size_t is 4 or 8 depending on the
- * platform, which is why this looks at sizes rather than names). */
+ * platform, which is why this looks at sizes rather than names), or an owned
+ * string (char *). */
 #define FIELD_TYPE(type, member)                                                              \
-    _Generic(((type *)0)->member, bool: CF_FIELD_BOOL,                                        \
+    _Generic(((type *)0)->member, bool: CF_FIELD_BOOL, char *: CF_FIELD_TEXT,                 \
              default: (sizeof(((type *)0)->member) == 1   ? CF_FIELD_U8                       \
                        : sizeof(((type *)0)->member) == 4 ? CF_FIELD_U32                      \
                                                           : CF_FIELD_U64))
@@ -23,6 +24,9 @@
     .target = CF_TARGET_SCHEMA_LIMITS, .offset = offsetof(cf_schema_limits, member),         \
     .field = FIELD_TYPE(cf_schema_limits, member)
 #define IN_CLIENT_TEXT(which) .target = CF_TARGET_CLIENT_TEXT, .field = (which)
+#define IN_REGISTRY(member)                                                                   \
+    .target = CF_TARGET_REGISTRY, .offset = offsetof(cf_registry_config, member),             \
+    .field = FIELD_TYPE(cf_registry_config, member)
 
 /* An integer row: the accepted text is made from the same two literals, so
  * the documented range cannot drift from the checked one. */
@@ -39,14 +43,20 @@
 
 #define BOOL_WORDS CHOICES("true, false", {"true", 1}, {"false", 0})
 
-/* Scope and flags. Keys for the schema-registry client are listed (so users
- * and bindings see what is coming and get a clear refusal rather than
- * "unknown key") but are not AVAILABLE until that client exists. */
+/* Scope and flags. The keys of the schema-registry client's HTTP source are
+ * AVAILABLE only in builds that have it (-Dregistry found libcurl); other
+ * builds still list them (so users and bindings get a clear refusal rather
+ * than "unknown key"). */
+#ifdef CF_HAVE_REGISTRY
+#define REGISTRY_FLAGS CFAVRO_SETTING_AVAILABLE
+#else
+#define REGISTRY_FLAGS 0
+#endif
 #define CLIENT .info.scope = CFAVRO_SETTING_CLIENT, .info.flags = CFAVRO_SETTING_AVAILABLE
 #define DECODER .info.scope = CFAVRO_SETTING_DECODER, .info.flags = CFAVRO_SETTING_AVAILABLE
-#define REGISTRY .info.scope = CFAVRO_SETTING_CLIENT, .info.flags = 0, .target = CF_TARGET_NONE
-#define REGISTRY_SECRET .info.scope = CFAVRO_SETTING_CLIENT, .info.flags = CFAVRO_SETTING_SECRET, \
-                        .target = CF_TARGET_NONE
+#define REGISTRY .info.scope = CFAVRO_SETTING_CLIENT, .info.flags = REGISTRY_FLAGS
+#define REGISTRY_SECRET                                                                       \
+    .info.scope = CFAVRO_SETTING_CLIENT, .info.flags = CFAVRO_SETTING_SECRET | REGISTRY_FLAGS
 
 const cf_setting_row cf_setting_rows[] = {
     /* ---- client: the offline schema source and schema limits ---- */
@@ -124,8 +134,8 @@ const cf_setting_row cf_setting_rows[] = {
      IN_OPTIONS(json.max_output), .info.default_value = "67108864",
      .info.doc = "most JSON bytes one call may produce (64 MiB)"},
 
-    /* ---- client: the schema-registry client (reserved; not in this version).
-     * Defaults follow Confluent's clients where one has the key: max.retries
+    /* ---- client: the schema-registry client (HTTP rows: builds with
+     * -Dregistry only) and the schema cache every source fills. Defaults follow Confluent's clients where one has the key: max.retries
      * 3, retries.wait.ms 1000, retries.max.wait.ms 20000 and cache.capacity
      * 1000 (Java and Python clients), basic.auth.credentials.source URL
      * (Java); 10 s to connect and per request (the Go client's
@@ -134,59 +144,87 @@ const cf_setting_row cf_setting_rows[] = {
      * 1 MiB schema even if every byte were JSON-escaped. ---- */
     {.info.name = "schema.registry.url", REGISTRY,
      TEXT(CF_TEXT_URL_LIST, "comma-separated http:// or https:// URLs"),
+     IN_REGISTRY(urls),
      .info.default_value = NULL, .info.doc = "Schema Registry URLs, tried in turn"},
     {.info.name = "schema.registry.context", REGISTRY, TEXT(CF_TEXT_TOKEN, "a context name"),
+     IN_REGISTRY(context),
      .info.default_value = NULL,
      .info.doc = "schema context to look ids up in (unset: the default context)"},
     {.info.name = "basic.auth.credentials.source", REGISTRY,
-     CHOICES("URL, USER_INFO", {"URL", 0}, {"USER_INFO", 1}), .info.default_value = "URL",
+     CHOICES("URL, USER_INFO", {"URL", 0}, {"USER_INFO", 1}), IN_REGISTRY(basic_source),
+     .info.default_value = "URL",
      .info.doc = "basic-auth credentials from the URL's user info or basic.auth.user.info"},
     {.info.name = "basic.auth.user.info", REGISTRY_SECRET,
-     TEXT(CF_TEXT_USER_INFO, "USER:PASSWORD"), .info.default_value = NULL,
+     TEXT(CF_TEXT_USER_INFO, "USER:PASSWORD"), IN_REGISTRY(basic_user_info),
+     .info.default_value = NULL,
      .info.doc = "basic-auth credentials (Confluent Cloud: API key and secret)"},
+    /* STATIC_TOKEN is the only source, so there is nothing to store. */
     {.info.name = "bearer.auth.credentials.source", REGISTRY,
-     CHOICES("STATIC_TOKEN", {"STATIC_TOKEN", 0}), .info.default_value = "STATIC_TOKEN",
+     CHOICES("STATIC_TOKEN", {"STATIC_TOKEN", 0}), .target = CF_TARGET_NONE,
+     .info.default_value = "STATIC_TOKEN",
      .info.doc = "bearer token taken from bearer.auth.token"},
     {.info.name = "bearer.auth.token", REGISTRY_SECRET, TEXT(CF_TEXT_TOKEN, "a token"),
+     IN_REGISTRY(bearer_token),
      .info.default_value = NULL, .info.doc = "bearer token sent with every request"},
     {.info.name = "bearer.auth.logical.cluster", REGISTRY,
-     TEXT(CF_TEXT_TOKEN, "a logical cluster id"), .info.default_value = NULL,
+     TEXT(CF_TEXT_TOKEN, "a logical cluster id"), IN_REGISTRY(bearer_logical_cluster),
+     .info.default_value = NULL,
      .info.doc = "Schema Registry logical cluster for bearer auth (target-sr-cluster)"},
     {.info.name = "bearer.auth.identity.pool.id", REGISTRY,
-     TEXT(CF_TEXT_TOKEN, "an identity pool id"), .info.default_value = NULL,
+     TEXT(CF_TEXT_TOKEN, "an identity pool id"), IN_REGISTRY(bearer_identity_pool),
+     .info.default_value = NULL,
      .info.doc = "identity pool for bearer auth (Confluent-Identity-Pool-Id)"},
     {.info.name = "ssl.ca.location", REGISTRY, TEXT(CF_TEXT_NONEMPTY, "a file path"),
+     IN_REGISTRY(ssl_ca_location),
      .info.default_value = NULL,
      .info.doc = "CA certificates (PEM) to verify the registry with (unset: the system's)"},
     {.info.name = "ssl.certificate.location", REGISTRY, TEXT(CF_TEXT_NONEMPTY, "a file path"),
+     IN_REGISTRY(ssl_certificate_location),
      .info.default_value = NULL, .info.doc = "client certificate (PEM) for mutual TLS"},
     {.info.name = "ssl.key.location", REGISTRY, TEXT(CF_TEXT_NONEMPTY, "a file path"),
+     IN_REGISTRY(ssl_key_location),
      .info.default_value = NULL, .info.doc = "client private key (PEM) for mutual TLS"},
     {.info.name = "ssl.key.password", REGISTRY_SECRET, TEXT(CF_TEXT_NONEMPTY, "a password"),
+     IN_REGISTRY(ssl_key_password),
      .info.default_value = NULL, .info.doc = "password of ssl.key.location"},
     {.info.name = "ssl.endpoint.identification.algorithm", REGISTRY,
-     CHOICES("https, \"\" (empty)", {"https", 1}, {"", 0}), .info.default_value = "https",
+     CHOICES("https, \"\" (empty)", {"https", 1}, {"", 0}), IN_REGISTRY(verify_host),
+     .info.default_value = "https",
      .info.doc = "check the registry's host name against its certificate (empty: do not)"},
     {.info.name = "request.timeout.ms", REGISTRY, RANGE(1, 3600000),
+     IN_REGISTRY(request_timeout_ms),
      .info.default_value = "10000", .info.doc = "longest wait for one registry request"},
-    {.info.name = "max.retries", REGISTRY, RANGE(0, 100), .info.default_value = "3",
+    {.info.name = "max.retries", REGISTRY, RANGE(0, 100), IN_REGISTRY(max_retries),
+     .info.default_value = "3",
      .info.doc = "retries of a request that failed in a way worth retrying"},
-    {.info.name = "retries.wait.ms", REGISTRY, RANGE(0, 3600000), .info.default_value = "1000",
+    {.info.name = "retries.wait.ms", REGISTRY, RANGE(0, 3600000), IN_REGISTRY(retries_wait_ms),
+     .info.default_value = "1000",
      .info.doc = "wait before the first retry (doubles each retry)"},
     {.info.name = "retries.max.wait.ms", REGISTRY, RANGE(0, 3600000),
+     IN_REGISTRY(retries_max_wait_ms),
      .info.default_value = "20000", .info.doc = "longest wait before any retry"},
-    {.info.name = "cache.capacity", REGISTRY, RANGE(1, 16777216), .info.default_value = "1000",
-     .info.doc = "registry schemas kept compiled in the client"},
+    /* The cache rows apply to every source, so every build has them. */
+    {.info.name = "cache.capacity", CLIENT, RANGE(1, 16777216), IN_REGISTRY(cache_capacity),
+     .info.default_value = "1000",
+     .info.doc = "schemas kept compiled in the client"},
     {.info.name = "proxy", REGISTRY, TEXT(CF_TEXT_PROXY, "SCHEME://HOST[:PORT]"),
+     IN_REGISTRY(proxy),
      .info.default_value = NULL, .info.doc = "proxy for registry requests"},
     {.info.name = "cfavro.registry.connect.timeout.ms", REGISTRY, RANGE(1, 3600000),
+     IN_REGISTRY(connect_timeout_ms),
      .info.default_value = "10000", .info.doc = "longest wait to connect to the registry"},
-    {.info.name = "cfavro.registry.negative.ttl.ms", REGISTRY, RANGE(0, 86400000),
+    {.info.name = "cfavro.registry.negative.ttl.ms", CLIENT, RANGE(0, 86400000),
+     IN_REGISTRY(negative_ttl_ms),
      .info.default_value = "60000",
      .info.doc = "how long an id the registry does not know is remembered as missing"},
     {.info.name = "cfavro.registry.response.max.bytes", REGISTRY, RANGE(1024, 1073741824),
+     IN_REGISTRY(max_response_bytes),
      .info.default_value = "8388608",
      .info.doc = "largest registry response body read (8 MiB)"},
+    {.info.name = "cfavro.registry.persist.dir", CLIENT, TEXT(CF_TEXT_NONEMPTY, "a directory path"),
+     IN_REGISTRY(persist_dir), .info.default_value = NULL,
+     .info.doc = "directory registry schemas are written to (schema text only) and read "
+                 "from at start, so a restart during a registry outage still decodes"},
 };
 
 const size_t cf_setting_row_count = sizeof cf_setting_rows / sizeof cf_setting_rows[0];

@@ -1,0 +1,210 @@
+/* Starting and driving the loopback test registry (see
+ * registry_server_support.h). The control API is reached with plain libcurl,
+ * not with the code under test. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <arpa/inet.h>
+#include <curl/curl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "registry_server_support.h"
+
+extern char **environ;
+
+static const char *env_or(const char *name, const char *fallback)
+{
+    const char *v = getenv(name);
+    return v && *v ? v : fallback;
+}
+
+static void run_shell(const char *cmd)
+{
+    int rc = system(cmd);
+    if (rc != 0) fail_msg("command failed (%d): %s", rc, cmd);
+}
+
+void reg_unset_proxy_env(void)
+{
+    static const char *const names[] = {"http_proxy", "https_proxy", "HTTPS_PROXY",
+                                        "all_proxy", "ALL_PROXY"};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) unsetenv(names[i]);
+}
+
+void reg_make_certs(const char *dir, const char *key_password)
+{
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd, "sh '%s/tests/registry/make_certs.sh' '%s' '%s'",
+             env_or("CFAVRO_SOURCE_ROOT", "."), dir, key_password);
+    run_shell(cmd);
+}
+
+void reg_remove_dir(const char *dir)
+{
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    run_shell(cmd);
+}
+
+reg_server reg_server_start(const char *dir, const char *name, const char *const *extra)
+{
+    char script[1024], data[1024], port_file[512];
+    const char *root = env_or("CFAVRO_SOURCE_ROOT", ".");
+    snprintf(script, sizeof script, "%s/tests/registry/server.py", root);
+    snprintf(data, sizeof data, "%s/tests/registry/data.json", root);
+    snprintf(port_file, sizeof port_file, "%s/%s.port", dir, name);
+    const char *argv[24] = {env_or("CFAVRO_PYTHON", "python3"), script, "--data", data,
+                            "--port-file", port_file};
+    size_t argc = 6;
+    for (size_t i = 0; extra && extra[i] && argc < 23; i++) argv[argc++] = extra[i];
+    argv[argc] = NULL;
+    reg_server s = {0};
+    int rc = posix_spawnp(&s.pid, argv[0], NULL, NULL, (char *const *)argv, environ);
+    if (rc != 0) fail_msg("cannot start %s: %s", argv[0], strerror(rc));
+    for (int waited = 0; waited < 200; waited++) { /* up to 20 s */
+        FILE *f = fopen(port_file, "r");
+        if (f) {
+            int ok = fscanf(f, "%d", &s.port);
+            fclose(f);
+            if (ok == 1 && s.port > 0) return s;
+        }
+        struct timespec pause = {0, 100 * 1000 * 1000};
+        nanosleep(&pause, NULL);
+    }
+    kill(s.pid, SIGTERM);
+    fail_msg("test registry %s did not start", name);
+    return s;
+}
+
+void reg_server_stop(reg_server *s)
+{
+    if (s->pid <= 0) return;
+    kill(s->pid, SIGTERM);
+    int status;
+    waitpid(s->pid, &status, 0);
+    s->pid = 0;
+}
+
+typedef struct reply_text {
+    char *d;
+    size_t n;
+} reply_text;
+
+static size_t collect(char *data, size_t size, size_t nmemb, void *user)
+{
+    reply_text *t = user;
+    size_t n = size * nmemb;
+    char *grown = realloc(t->d, t->n + n + 1);
+    if (!grown) return 0;
+    memcpy(grown + t->n, data, n);
+    t->d = grown;
+    t->n += n;
+    t->d[t->n] = '\0';
+    return n;
+}
+
+char *reg_control(const reg_server *s, const char *action, const char *body)
+{
+    char url[256];
+    snprintf(url, sizeof url, "http://127.0.0.1:%d/__control/%s", s->port, action);
+    CURL *h = curl_easy_init();
+    assert_non_null(h);
+    reply_text t = {0};
+    curl_easy_setopt(h, CURLOPT_URL, url);
+    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, 10000L);
+    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, collect);
+    curl_easy_setopt(h, CURLOPT_WRITEDATA, &t);
+    if (body) curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
+    CURLcode rc = curl_easy_perform(h);
+    long status = 0;
+    curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+    curl_easy_cleanup(h);
+    if (rc != CURLE_OK || status != 200) fail_msg("control %s failed: %d %ld", action, rc, status);
+    return t.d;
+}
+
+void reg_set_faults(const reg_server *s, const char *faults_json)
+{
+    size_t n = strlen(faults_json) + 32;
+    char *body = malloc(n);
+    assert_non_null(body);
+    snprintf(body, n, "{\"faults\": %s}", faults_json);
+    free(reg_control(s, "faults", body));
+    free(body);
+}
+
+void reg_set_auth(const reg_server *s, const char *auth_json)
+{
+    free(reg_control(s, "auth", auth_json));
+}
+
+json_t *reg_request_log(const reg_server *s)
+{
+    char *raw = reg_control(s, "log", NULL);
+    json_error_t jerr;
+    json_t *log = json_loads(raw, 0, &jerr);
+    free(raw);
+    assert_non_null(log);
+    return log;
+}
+
+size_t reg_request_total(const reg_server *s)
+{
+    json_t *log = reg_request_log(s);
+    size_t n = json_array_size(json_object_get(log, "requests"));
+    json_decref(log);
+    return n;
+}
+
+json_t *reg_requests_since(const reg_server *s, size_t mark)
+{
+    json_t *log = reg_request_log(s);
+    json_t *requests = json_object_get(log, "requests");
+    json_t *since = json_array();
+    for (size_t i = mark; i < json_array_size(requests); i++)
+        json_array_append(since, json_array_get(requests, i));
+    json_decref(log);
+    return since;
+}
+
+json_t *reg_last_request(const reg_server *s)
+{
+    json_t *log = reg_request_log(s);
+    json_t *requests = json_object_get(log, "requests");
+    size_t n = json_array_size(requests);
+    assert_true(n > 0);
+    json_t *last = json_incref(json_array_get(requests, n - 1));
+    json_decref(log);
+    return last;
+}
+
+const char *reg_str_at(json_t *obj, const char *a, const char *b)
+{
+    json_t *v = json_object_get(obj, a);
+    if (b) v = json_object_get(v, b);
+    return json_is_string(v) ? json_string_value(v) : "";
+}
+
+int reg_dead_port(void)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    assert_true(fd >= 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof a), 0);
+    socklen_t len = sizeof a;
+    assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &len), 0);
+    close(fd);
+    return ntohs(a.sin_port);
+}

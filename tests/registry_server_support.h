@@ -1,0 +1,61 @@
+/* The loopback test registry (tests/registry/server.py) as C tests use it:
+ * start and stop servers, drive the /__control/ API (faults, auth), read the
+ * request log. For the registry transport and client tests; every helper
+ * fails the running cmocka test when the server does not answer. */
+#ifndef CFAVRO_TEST_REGISTRY_SERVER_SUPPORT_H
+#define CFAVRO_TEST_REGISTRY_SERVER_SUPPORT_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+/* The credentials the tests configure, and scan every message for. */
+#define USER "sr-user"
+#define PASSWORD "basic-pw-7f3a91"
+#define TOKEN "bearer-tok-c0ffee42"
+#define CLUSTER "lsrc-12345"
+#define POOL "pool-abcde"
+#define KEY_PASSWORD "key-pw-b4d5e6"
+
+typedef struct reg_server {
+    pid_t pid;
+    int port;
+} reg_server;
+
+/* Loopback must not go through a proxy from the environment. */
+void reg_unset_proxy_env(void);
+
+/* The test certificates (tests/registry/make_certs.sh) made in dir. */
+void reg_make_certs(const char *dir, const char *key_password);
+
+/* Start server.py with tests/registry/data.json and `extra` arguments
+ * (NULL-terminated, may be NULL); its port file is dir/<name>.port. */
+reg_server reg_server_start(const char *dir, const char *name, const char *const *extra);
+void reg_server_stop(reg_server *s);
+
+/* rm -rf dir. */
+void reg_remove_dir(const char *dir);
+
+/* POST body (NULL: GET) to /__control/<action> over plain HTTP; the reply,
+ * malloc'd (the caller frees). */
+char *reg_control(const reg_server *s, const char *action, const char *body);
+/* Replace the fault list with faults_json (a JSON array). */
+void reg_set_faults(const reg_server *s, const char *faults_json);
+/* Replace the auth configuration (a JSON object; "{}": none). */
+void reg_set_auth(const reg_server *s, const char *auth_json);
+
+/* The whole log reply ({"requests": [...], "total": n, ...}); a new reference. */
+json_t *reg_request_log(const reg_server *s);
+/* How many requests the server has logged so far. */
+size_t reg_request_total(const reg_server *s);
+/* The requests logged after the first `mark` ones (a new array reference). */
+json_t *reg_requests_since(const reg_server *s, size_t mark);
+/* The last logged request (a new reference). */
+json_t *reg_last_request(const reg_server *s);
+/* obj[a] (or obj[a][b] when b is not NULL) if it is a string, else "". */
+const char *reg_str_at(json_t *obj, const char *a, const char *b);
+
+/* A loopback port nothing listens on (bound, then closed). */
+int reg_dead_port(void);
+
+#endif
