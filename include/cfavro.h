@@ -22,11 +22,14 @@
  *   - cfavro_config  — a bag of string key/value settings. Not thread-safe;
  *                      build it in one thread, then hand it to cfavro_client_new
  *                      (which copies what it needs).
- *   - cfavro_client  — long-lived and shared: settings, schema sources and the
- *                      table of compiled schemas. cfavro_client_add_schema,
- *                      cfavro_client_prefetch and cfavro_decoder_new may be
- *                      called on one client from any number of threads at
- *                      once; cfavro_client_free must not race with anything.
+ *   - cfavro_client  — long-lived and shared, one per process (or per
+ *                      registry and context): settings, schema sources (the
+ *                      registry client with its connections and retry
+ *                      budget) and the schema cache. cfavro_client_add_schema,
+ *                      cfavro_client_prefetch(_guid), cfavro_client_cache_list
+ *                      and cfavro_decoder_new may be called on one client from
+ *                      any number of threads at once; cfavro_client_free must
+ *                      not race with anything.
  *   - cfavro_decoder — cheap, one per thread: output buffer, scratch space and
  *                      output options. A decoder must not be used by two
  *                      threads at the same time; many decoders share a client.
@@ -117,7 +120,8 @@ typedef enum cfavro_status {
     CFAVRO_E_SCHEMA_NOT_FOUND = 301, /* no source has the id (or GUID); message says which
                                         sources were asked */
 
-    /* 400: schema registry (reserved: this version has no registry client) */
+    /* 400: schema registry (schema.registry.url); the message names the URL
+       (never its user info) and the request path, never a credential */
     CFAVRO_E_REGISTRY_AUTH = 401,        /* HTTP 401 / 403: credentials refused */
     CFAVRO_E_REGISTRY_UNAVAILABLE = 402, /* network, timeout, 408/5xx after retries */
     CFAVRO_E_REGISTRY_PROTOCOL = 403,    /* non-JSON body, missing fields, ... */
@@ -125,8 +129,8 @@ typedef enum cfavro_status {
 
     /* 500: schema text */
     CFAVRO_E_SCHEMA_INVALID = 501,       /* not a valid Avro schema (message says what and where) */
-    CFAVRO_E_SCHEMA_UNSUPPORTED = 502,   /* valid but not Avro (e.g. PROTOBUF schemaType);
-                                            reserved for the registry, not returned yet */
+    CFAVRO_E_SCHEMA_UNSUPPORTED = 502,   /* valid but not Avro (a registry schema whose
+                                            schemaType is PROTOBUF or JSON) */
 
     /* 600: malformed Avro data */
     CFAVRO_E_DATA_TRUNCATED = 601,       /* input ended inside a value */
@@ -277,12 +281,17 @@ CFAVRO_API int cfavro_frame_write_v1(const uint8_t guid[CFAVRO_GUID_SIZE], void 
  * unknown key, with bytes outside printable ASCII written as \xNN and "..."
  * where it was cut.
  *
- * The schema-registry keys (schema.registry.url, basic.auth.*,
- * bearer.auth.*, ssl.*, request.timeout.ms, max.retries, retries.*,
- * cache.capacity, proxy, schema.registry.context, cfavro.registry.*) are
- * reserved: this version has no schema-registry client, so setting one fails
- * with CFAVRO_E_CONFIG saying so (after its value has been checked). Their
- * rows are listed without CFAVRO_SETTING_AVAILABLE.
+ * The schema-registry keys use the names of Confluent's clients
+ * (schema.registry.url, basic.auth.*, bearer.auth.*, ssl.*,
+ * request.timeout.ms, max.retries, retries.*, proxy) plus cfavro's own
+ * (schema.registry.context, cfavro.registry.*). A build without libcurl has
+ * no registry client: there the HTTP keys are listed without
+ * CFAVRO_SETTING_AVAILABLE and setting one fails with CFAVRO_E_CONFIG saying
+ * so (after its value has been checked); cache.capacity and
+ * cfavro.registry.negative.ttl.ms / .persist.dir work in every build.
+ * Combinations (basic.auth.credentials.source=USER_INFO without
+ * basic.auth.user.info, a client key without its certificate) are checked by
+ * cfavro_client_new.
  */
 typedef struct cfavro_config cfavro_config;
 
@@ -353,7 +362,8 @@ typedef enum cfavro_setting_scope {
 typedef enum cfavro_setting_flag {
     CFAVRO_SETTING_SECRET = 1u << 0,   /* a credential: never shown in messages */
     CFAVRO_SETTING_AVAILABLE = 1u << 1 /* this build accepts the key (unset for
-                                          keys reserved for a later version) */
+                                          the registry keys in a build without
+                                          the registry client) */
 } cfavro_setting_flag;
 
 /* One row of the settings table. Every string is static (owned by the
@@ -543,12 +553,19 @@ CFAVRO_API const cfavro_error *cfavro_decoder_error(const cfavro_decoder *dec);
  * schema_id is the frame's id (CFAVRO_NO_SCHEMA_ID for V1 frames and
  * messages whose frame did not parse).
  *
- * V1 (GUID) frames parse but do not decode in this version: they fail with
- * CFAVRO_E_SCHEMA_NOT_FOUND and a message giving the GUID in hex, because a
- * GUID is resolved only by a schema registry, which this version has no
- * client for (cfavro_client_add_schema and schema.dir are keyed by integer
- * id). The offset is that of the GUID in the message (1), or
- * CFAVRO_NO_OFFSET in header mode.
+ * Schema lookup: V0 frames and payloads by schema id, V1 frames (and header
+ * mode with V1 bytes) by GUID, through the client's cache and sources (see
+ * "The schema cache" above). A lookup that fails (not found, the registry
+ * unavailable, a schema that does not compile) fills the error with
+ * CFAVRO_NO_OFFSET: the problem is the schema, not a byte of the message.
+ * GUIDs are resolved by the registry (GET /schemas/guids/{guid}) or a file
+ * <guid>.avsc in schema.dir / cfavro.registry.persist.dir.
+ *
+ * Data contracts: when the registry's answer for a schema carries an
+ * ENCRYPT (field-level) or ENCRYPT_PAYLOAD rule, a message that fails to
+ * decode keeps its data status but its message starts with "encrypted by
+ * rule "NAME" (...)": the bytes are most likely ciphertext, which cfavro does
+ * not decrypt.
  *
  * Results and failures of the JSON calls: on success *json / *json_len point
  * to the JSON document (NUL-terminated, no trailing newline), borrowed from

@@ -59,9 +59,9 @@ static void put_settings(FILE *out)
           "share/doc/cfavro/settings.md):\n"
           "  Client keys apply to the whole run; decoder keys are the output\n"
           "  options above under their library names. The value of a key marked\n"
-          "  secret is never shown in messages. Keys marked reserved are for the\n"
-          "  schema-registry client, which this version does not have: they are\n"
-          "  refused.\n",
+          "  secret is never shown in messages. Keys marked reserved need the\n"
+          "  schema-registry client, which this build does not have (it was built\n"
+          "  without libcurl): they are refused.\n",
           out);
     for (size_t i = 0; i < cfavro_setting_count(); i++) {
         const cfavro_setting_info *s = cfavro_setting_at(i);
