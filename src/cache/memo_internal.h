@@ -1,12 +1,13 @@
 /* A decoder's own memo of the schemas it used last: a handful of cache
  * entries, each holding a reference, searched before the shared cache. A
  * decoder that sees one id (or a few alternating ones, up to CF_MEMO_SLOTS)
- * finds them here with plain loads and writes nothing shared: the only
- * shared access is reading the entry's CLOCK bit (cf_cache_touch writes it
- * only after the eviction hand cleared it), so schemas used through memos
- * count as used and are not evicted from under busy decoders. Only READY
- * entries are kept, and the reference keeps their schema alive even if the
- * cache evicts them. */
+ * finds them here with plain loads of its own memory: no atomics, no lock,
+ * nothing shared written. Every CF_MEMO_TOUCH_EVERY hits (and on every hit
+ * past the first slot checked) the entry's CLOCK bit is read, and set if the
+ * eviction hand cleared it, so schemas used only through memos still count
+ * as used and are not evicted from under busy decoders. Only READY entries
+ * are kept, and the reference keeps their schema alive even if the cache
+ * evicts them. */
 #ifndef CFAVRO_MEMO_INTERNAL_H
 #define CFAVRO_MEMO_INTERNAL_H
 
@@ -18,27 +19,41 @@
 #define CF_MEMO_SLOTS 8
 
 typedef struct cf_memo_slot {
-    cf_schema_key key;
-    cf_cache_entry *entry; /* NULL: empty */
+    cf_schema_key key;     /* all zero when empty: no real key is */
+    cf_cache_entry *entry;
 } cf_memo_slot;
 
 typedef struct cf_memo {
     cf_memo_slot slot[CF_MEMO_SLOTS];
     uint32_t last;   /* the slot that answered last: checked first */
     uint32_t victim; /* round-robin replacement */
+    uint32_t hits;   /* of the last slot, to touch its entry now and then */
 } cf_memo;
+
+#define CF_MEMO_TOUCH_EVERY 256u
+
+/* Key equality, cheaper for ids: word 0 carries the kind, and an id key's
+ * other words are zero, so one compare decides (an empty slot's zero word 0
+ * matches no key). */
+static CF_ALWAYS_INLINE int cf_memo_key_equal(const cf_schema_key *slot, const cf_schema_key *key)
+{
+    return slot->w[0] == key->w[0] &&
+           (cf_key_kind_of(key) == CF_KEY_ID || cf_key_equal(slot, key));
+}
 
 /* The memo's entry for `key`, or NULL. */
 static CF_ALWAYS_INLINE cf_cache_entry *cf_memo_find(cf_memo *m, const cf_schema_key *key)
 {
     cf_memo_slot *s = &m->slot[m->last];
-    if (CF_LIKELY(s->entry != NULL && cf_key_equal(&s->key, key))) {
-        cf_cache_touch(s->entry);
+    if (CF_LIKELY(cf_memo_key_equal(&s->key, key))) {
+        if (CF_UNLIKELY(++m->hits % CF_MEMO_TOUCH_EVERY == 0)) {
+            cf_cache_touch(s->entry);
+        }
         return s->entry;
     }
     for (uint32_t i = 0; i < CF_MEMO_SLOTS; i++) {
         s = &m->slot[i];
-        if (s->entry != NULL && cf_key_equal(&s->key, key)) {
+        if (s->entry != NULL && cf_memo_key_equal(&s->key, key)) {
             m->last = i;
             cf_cache_touch(s->entry);
             return s->entry;
@@ -66,6 +81,7 @@ static inline void cf_memo_clear(cf_memo *m)
     for (uint32_t i = 0; i < CF_MEMO_SLOTS; i++) {
         cf_cache_release(m->slot[i].entry);
         m->slot[i].entry = NULL;
+        m->slot[i].key = (cf_schema_key){{0, 0, 0}};
     }
 }
 
