@@ -14,7 +14,7 @@
 #   --jobs N        parallel fuzzing processes per target (default 1)
 #   --build DIR     build directory (default <source>/build-fuzz, or
 #                   $CFAVRO_FUZZ_BUILD)
-#   target...       a subset of fuzz_decode fuzz_schema fuzz_registry_response
+#   target...       a subset of fuzz_decode fuzz_schema fuzz_schema_refs fuzz_registry_response
 #                   fuzz_settings fuzz_properties fuzz_differential
 #                   fuzz_cli_input (default: all that were built)
 #
@@ -72,7 +72,7 @@ fi
 ninja -C "$BUILD"
 
 if [ ${#TARGETS[@]} -eq 0 ]; then
-    for t in fuzz_decode fuzz_schema fuzz_registry_response fuzz_settings fuzz_properties \
+    for t in fuzz_decode fuzz_schema fuzz_schema_refs fuzz_registry_response fuzz_settings fuzz_properties \
              fuzz_differential fuzz_cli_input; do
         [ -x "$BUILD/fuzz/${t}_libfuzzer" ] && TARGETS+=("$t")
     done
