@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "registry_server_support.h"
+#include "test_support.h"
 
 extern char **environ;
 
@@ -207,4 +208,24 @@ int reg_dead_port(void)
     assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &len), 0);
     close(fd);
     return ntohs(a.sin_port);
+}
+
+void reg_group_start(reg_group *g, const char *dir_prefix, const char *name)
+{
+    reg_unset_proxy_env();
+    make_temp_dir(g->dir, sizeof g->dir, dir_prefix);
+    g->server = reg_server_start(g->dir, name, NULL);
+    snprintf(g->url, sizeof g->url, "http://127.0.0.1:%d", g->server.port);
+}
+
+void reg_group_stop(reg_group *g)
+{
+    reg_server_stop(&g->server);
+    reg_remove_dir(g->dir);
+}
+
+void reg_group_clean(const reg_group *g)
+{
+    reg_set_faults(&g->server, "[]");
+    reg_set_auth(&g->server, "{}");
 }

@@ -58,4 +58,18 @@ const char *reg_str_at(json_t *obj, const char *a, const char *b);
 /* A loopback port nothing listens on (bound, then closed). */
 int reg_dead_port(void);
 
+/* One server for a cmocka test group: proxy variables unset, a temporary
+ * directory /tmp/<dir_prefix>XXXXXX, the server (port file <name>.port in
+ * it) and its base URL http://127.0.0.1:<port>. */
+typedef struct reg_group {
+    reg_server server;
+    char dir[256];
+    char url[64];
+} reg_group;
+void reg_group_start(reg_group *g, const char *dir_prefix, const char *name);
+/* Stop the server and remove the directory. */
+void reg_group_stop(reg_group *g);
+/* No faults and no auth, as each test starts. */
+void reg_group_clean(const reg_group *g);
+
 #endif

@@ -46,10 +46,13 @@ cfavro_client *cfavro_client_new(const cfavro_config *cfg, cfavro_error *err)
         rc = cf_settings_apply(cfg->items[i].row, cfg->items[i].value, &target, err);
     }
     /* What the client keeps of the registry rows; the rest (credentials
-     * included) is copied by the registry client and wiped below. */
+     * included) is copied by the registry client and wiped below. The
+     * context is the client's too (cache listing, persisted file names), but
+     * stays in `reg` until the registry client is made: that one reads it for
+     * its ?subject= query. */
     c->context = reg.context;
     c->persist_dir = reg.persist_dir;
-    reg.context = reg.persist_dir = NULL;
+    reg.persist_dir = NULL;
     c->policy.negative_ttl_ms = reg.negative_ttl_ms;
     if (rc == CFAVRO_OK) {
         rc = cf_cache_init(&c->cache, reg.cache_capacity);
@@ -57,6 +60,7 @@ cfavro_client *cfavro_client_new(const cfavro_config *cfg, cfavro_error *err)
             cf_free(c->schema_dir);
             cf_free(c->context);
             cf_free(c->persist_dir);
+            reg.context = NULL; /* freed just above */
             cf_registry_config_free(&reg);
             cf_source_memory_free(&c->memory);
             pthread_mutex_destroy(&c->add_lock);
@@ -67,6 +71,7 @@ cfavro_client *cfavro_client_new(const cfavro_config *cfg, cfavro_error *err)
         c->policy.ctx = c;
         rc = cf_client_sources_open(c, &reg, err);
     }
+    reg.context = NULL; /* the client's now */
     cf_registry_config_free(&reg);
     if (rc != CFAVRO_OK) {
         cfavro_client_free(c);

@@ -3,6 +3,7 @@
  * into a note for data errors, and (with cfavro.registry.persist.dir) its text
  * written where a restart during an outage will find it. Built only with the
  * registry client (CF_HAVE_REGISTRY). */
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -60,12 +61,30 @@ static char *encryption_note(const cf_reg_schema *rs)
     return cf_strndup(text, strlen(text));
 }
 
+/* Whether a base URL has a path under /contexts/ (e.g.
+ * http://sr/contexts/.ctx1): its ids are that context's, which the file name
+ * of an id, made from schema.registry.context alone, would not say. */
+static bool url_names_a_context(const cf_registry *r)
+{
+    for (size_t i = 0; i < cf_registry_url_count(r); i++) {
+        const char *host = strstr(cf_registry_url_display(r, i), "://");
+        if (host != NULL && strstr(host + 3, "/contexts/") != NULL) {
+            return true;
+        }
+    }
+    return false;
+}
+
 /* Best effort: a schema that cannot be persisted still decodes. */
 static void persist(const cfavro_client *c, const cf_schema_key *key, const cf_reg_schema *rs)
 {
     char name[CF_SOURCE_NAME_MAX];
-    /* Only self-contained texts: one with references does not compile alone. */
+    /* Only self-contained texts: one with references does not compile alone.
+     * Not an id fetched through a /contexts/ URL either: saved as <id>.avsc
+     * it would later decode that id of the default context (GUIDs are global,
+     * so those are kept). */
     if (c->persist_dir == NULL || rs->ref_count > 0 ||
+        (cf_key_kind_of(key) == CF_KEY_ID && url_names_a_context(c->registry)) ||
         cf_source_file_name(key, c->context, name, NULL) != CFAVRO_OK) {
         return;
     }

@@ -223,7 +223,8 @@ const cf_setting_row cf_setting_rows[] = {
      .info.doc = "largest registry response body read (8 MiB)"},
     {.info.name = "cfavro.registry.persist.dir", CLIENT, TEXT(CF_TEXT_NONEMPTY, "a directory path"),
      IN_REGISTRY(persist_dir), .info.default_value = NULL,
-     .info.doc = "directory registry schemas are written to (schema text only) and read "
+     .info.doc = "directory registry schemas are written to (schema text only; not "
+                 "schemas with references, whose text does not compile alone) and read "
                  "from at start, so a restart during a registry outage still decodes"},
 };
 
