@@ -590,6 +590,33 @@ static void test_breaker_fails_fast_then_recovers(void **state)
     cf_registry_free(r);
 }
 
+/* Review finding: the breaker's cool-down took the server's hint unclamped,
+ * so one 429 with "Retry-After: 3600" (or a date from a skewed clock, up to
+ * CF_RETRY_HINT_MAX_S = a day) shut every new lookup out for that long, well
+ * past retries.max.wait.ms, even after the registry recovered. */
+static void test_breaker_cool_down_capped_by_max_wait(void **state)
+{
+    (void)state;
+    reg_set_faults(&g_server, "[{\"kind\": \"rate_limit\", \"retry_after\": 3600, "
+                              "\"reset\": 3600, \"times\": 1}]");
+    /* Threshold max.retries + 1 = 1: the one 429 opens the breaker. */
+    cf_registry *r = client(OPTS("schema.registry.url", g_url, "max.retries", "0",
+                                 "retries.wait.ms", "50", "retries.max.wait.ms", "300"));
+    cfavro_error err;
+    expect_id_error(r, 1, CFAVRO_E_REGISTRY_RATE_LIMITED, &err);
+    /* Within retries.max.wait.ms the breaker still fails fast... */
+    expect_id_error(r, 1, CFAVRO_E_REGISTRY_RATE_LIMITED, &err);
+    assert_contains(err.message, "not sent");
+    /* ...and after it, a probe goes out and the (recovered) registry answers. */
+    struct timespec pause = {0, 400 * 1000 * 1000};
+    nanosleep(&pause, NULL);
+    cf_reg_schema s;
+    int rc = get_id(r, 1, &s, &err);
+    if (rc != CFAVRO_OK) fail_msg("still refused after retries.max.wait.ms: %s", err.message);
+    cf_reg_schema_free(&s);
+    cf_registry_free(r);
+}
+
 /* ---- what is not a registry answer ------------------------------------------------- */
 
 /* With `faults` set, id 1 fails with `status` after exactly one request. */
@@ -769,6 +796,7 @@ int main(void)
         TEST(test_hung_server_bounded_by_request_timeout),
         TEST(test_failover_from_a_dead_url),
         TEST(test_breaker_fails_fast_then_recovers),
+        TEST(test_breaker_cool_down_capped_by_max_wait),
         TEST(test_protocol_errors),
         TEST(test_protobuf_schema_unsupported),
         TEST(test_tls_failure_not_retried),

@@ -7,18 +7,6 @@
 #include "error_internal.h"
 #include "registry_config_internal.h"
 
-/* A value's copy goes away: a secret's bytes are wiped first, so a
- * credential does not linger in freed memory (a core dump, a later
- * allocation's uninitialised bytes). */
-static void free_value(const cf_setting_row *row, char *value)
-{
-    if (row->info.flags & CFAVRO_SETTING_SECRET) {
-        cf_free_secret(value);
-    } else {
-        cf_free(value);
-    }
-}
-
 cfavro_config *cfavro_config_new(void)
 {
     return cf_calloc(1, sizeof(cfavro_config));
@@ -30,7 +18,9 @@ void cfavro_config_free(cfavro_config *cfg)
         return;
     }
     for (size_t i = 0; i < cfg->count; i++) {
-        free_value(cfg->items[i].row, cfg->items[i].value);
+        /* Wiped like the client's copies: a value may be a secret, or a URL
+         * or proxy with user info. */
+        cf_free_secret(cfg->items[i].value);
     }
     cf_free(cfg->items);
     cf_free(cfg);
@@ -55,7 +45,7 @@ int cfavro_config_set(cfavro_config *cfg, const char *key, const char *value,
     }
     for (size_t i = 0; i < cfg->count; i++) {
         if (cfg->items[i].row == row) {
-            free_value(row, cfg->items[i].value);
+            cf_free_secret(cfg->items[i].value); /* wiped: see cfavro_config_free */
             cfg->items[i].value = v;
             return CFAVRO_OK;
         }
@@ -64,7 +54,7 @@ int cfavro_config_set(cfavro_config *cfg, const char *key, const char *value,
         size_t cap = cfg->cap ? cfg->cap * 2 : 8;
         cf_config_item *items = cf_realloc(cfg->items, cap * sizeof *items);
         if (items == NULL) {
-            free_value(row, v);
+            cf_free(v);
             return cf_error_set(err, CFAVRO_E_NOMEM, CFAVRO_NO_OFFSET, "out of memory");
         }
         cfg->items = items;

@@ -345,6 +345,13 @@ static int run_lookup(cf_registry *r, const char *path, cf_http_result *res,
         uint64_t hint = failure.has_retry_after       ? failure.retry_after_ms
                         : failure.has_ratelimit_reset ? failure.ratelimit_reset_ms
                                                       : 0;
+        /* The hint becomes the breaker's cool-down for every thread: cap it
+         * like any wait (retries.max.wait.ms), or one 429 saying "an hour"
+         * (or a date from a skewed clock, up to a day) would refuse every
+         * new lookup that long, however soon the registry recovers. */
+        if (hint > r->policy.max_wait_ms) {
+            hint = r->policy.max_wait_ms;
+        }
         cfavro_status failing = cf_retry_is_rate_limited(&failure)
                                     ? CFAVRO_E_REGISTRY_RATE_LIMITED
                                     : CFAVRO_E_REGISTRY_UNAVAILABLE;

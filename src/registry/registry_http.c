@@ -139,6 +139,14 @@ static int parse_base(const char *s, size_t n, size_t index, http_base *base, cf
             return cf_error_set(err, CFAVRO_E_CONFIG, CFAVRO_NO_OFFSET,
                                 "schema.registry.url: URL #%zu has a query or fragment; "
                                 "only a path prefix may follow the host", index + 1);
+    /* An '@' after the host is user info whose password holds an unencoded
+     * '/' (Confluent Cloud secrets may): taken as a path it would be part of
+     * the URL every message shows, secret included. */
+    if (memchr(auth + auth_len, '@', rest - auth_len) != NULL)
+        return cf_error_set(err, CFAVRO_E_CONFIG, CFAVRO_NO_OFFSET,
+                            "schema.registry.url: URL #%zu has '@' after the host; "
+                            "percent-encode '/' in user info (the URL is not shown: it may "
+                            "hold a secret)", index + 1);
     const char *at = NULL;
     for (size_t i = 0; i < auth_len; i++)
         if (auth[i] == '@') at = auth + i;

@@ -135,6 +135,14 @@ int cfavro_config_set_properties(cfavro_config *cfg, const char *text, size_t le
         }
         rc = apply_line(cfg, text, line.start, end, buf, &line, err);
     }
+    if (buf != NULL) {
+        /* It held every line's value, secrets included: wipe it as the
+         * settings' own copies are (volatile stores cannot be dropped). */
+        volatile char *p = buf;
+        for (size_t i = 0; i < longest + 2; i++) {
+            p[i] = '\0';
+        }
+    }
     cf_free(buf);
     return rc;
 }

@@ -37,7 +37,14 @@ static int bad_value(const cf_setting_row *row, const char *value, cfavro_error 
                  (unsigned long long)row->min, (unsigned long long)cf_setting_max(row));
         expected = range;
     }
-    if (row->info.flags & CFAVRO_SETTING_SECRET) {
+    /* URLs and a proxy may carry user info (basic.auth.credentials.source
+     * URL: "https://key:secret@host"), and an excerpt of a mistyped list
+     * showed it whole: such a value is treated as a secret. */
+    bool may_hold_user_info = row->parser == CF_PARSE_TEXT &&
+                              (row->text_rule == CF_TEXT_URL_LIST ||
+                               row->text_rule == CF_TEXT_PROXY) &&
+                              strchr(value, '@') != NULL;
+    if ((row->info.flags & CFAVRO_SETTING_SECRET) || may_hold_user_info) {
         /* Not even an excerpt: a mistyped secret is still mostly the secret. */
         return cf_error_set(err, CFAVRO_E_CONFIG, CFAVRO_NO_OFFSET,
                             "config %s: invalid value (expected %s; the value of a secret "
