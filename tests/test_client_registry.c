@@ -1002,6 +1002,30 @@ static void test_references_and_a_diamond(void **state)
     cfavro_client_free(c);
 }
 
+/* A schema's references share one request.timeout.ms: three reference
+ * fetches of 300 ms each fit one by one in a 500 ms timeout, but not
+ * together, so the load fails (402, not remembered) instead of taking as
+ * many timeouts as there are references. */
+static void test_references_share_one_deadline(void **state)
+{
+    (void)state;
+    cfavro_client *c = make_client(OPTS("schema.registry.url", g_reg.url, "request.timeout.ms",
+                                        "500", "max.retries", "0"));
+    cfavro_decoder *d = make_decoder(c);
+    reg_set_faults(&g_reg.server,
+                   "[{\"kind\": \"delay\", \"ms\": 300, \"path\": \"^/subjects/\"}]");
+    size_t mark = reg_request_total(&g_reg.server);
+    expect_failure(d, ID_TOP, BYTES(0x02, 0x04), CFAVRO_E_REGISTRY_UNAVAILABLE);
+    assert_contains(cfavro_decoder_error(d)->message,
+                    "references took longer than request.timeout.ms (500 ms)");
+    /* Two reference fetches went out; the third was not sent. */
+    assert_int_equal(requests_since(mark), 3);
+    reg_set_faults(&g_reg.server, "[]");
+    expect_json(d, ID_TOP, BYTES(0x02, 0x04), "{\"l\":{\"b\":{\"x\":1}},\"r\":{\"b\":{\"x\":2}}}");
+    cfavro_decoder_free(d);
+    cfavro_client_free(c);
+}
+
 /* ---- 9. an encryption rule --------------------------------------------------------------------- */
 
 static void test_encrypt_payload_rule_explains_data_failure(void **state)
@@ -1129,6 +1153,7 @@ int main(void)
         TEST(test_registry_rate_limited_fails_fast),
         TEST(test_persisted_schemas_survive_an_outage),
         TEST(test_context_url_ids_not_persisted_as_default),
+        TEST(test_references_share_one_deadline),
         TEST(test_references_and_a_diamond),
         TEST(test_encrypt_payload_rule_explains_data_failure),
         TEST(test_no_secret_in_any_failure), /* last: scans every message of the suite */

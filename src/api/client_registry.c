@@ -14,11 +14,27 @@
 #include "registry_client_internal.h"
 #include "registry_refs_internal.h"
 
+/* A schema's references share one deadline: each fetch has its own
+ * request.timeout.ms, and without a shared one a slow registry answering
+ * each of up to 256 references just in time would hold this load (and every
+ * thread waiting for it) for hundreds of timeouts. */
+typedef struct refs_fetch {
+    cf_registry *registry;
+    uint64_t deadline_ms;
+} refs_fetch;
+
 /* cf_refs_fetch_fn over the client's registry. */
 static int fetch_version(void *ctx, const char *subject, size_t subject_len, int32_t version,
                          cf_reg_schema *out, cfavro_error *err)
 {
-    return cf_registry_get_version(ctx, subject, subject_len, version, out, err);
+    const refs_fetch *f = ctx;
+    if (cf_monotonic_ms() >= f->deadline_ms) {
+        return cf_error_set(err, CFAVRO_E_REGISTRY_UNAVAILABLE, CFAVRO_NO_OFFSET,
+                            "fetching the schema's references took longer than "
+                            "request.timeout.ms (%llu ms)",
+                            (unsigned long long)cf_registry_request_timeout_ms(f->registry));
+    }
+    return cf_registry_get_version(f->registry, subject, subject_len, version, out, err);
 }
 
 static int compile_response(const cfavro_client *c, const cf_reg_schema *rs, cf_schema **out,
@@ -28,7 +44,9 @@ static int compile_response(const cfavro_client *c, const cf_reg_schema *rs, cf_
         return cf_schema_compile(rs->text.ptr, rs->text.len, &c->limits, out, err);
     }
     cf_refs_list deps = {0};
-    int rc = cf_refs_resolve(rs, fetch_version, c->registry, &c->refs_limits, &deps, err);
+    refs_fetch f = {c->registry,
+                    cf_monotonic_ms() + cf_registry_request_timeout_ms(c->registry)};
+    int rc = cf_refs_resolve(rs, fetch_version, &f, &c->refs_limits, &deps, err);
     if (rc == CFAVRO_OK) {
         rc = cf_schema_compile_with_deps(deps.texts, deps.count, rs->text.ptr, rs->text.len,
                                          &c->limits, out, err);

@@ -54,7 +54,7 @@ int cfavro_config_set(cfavro_config *cfg, const char *key, const char *value,
         size_t cap = cfg->cap ? cfg->cap * 2 : 8;
         cf_config_item *items = cf_realloc(cfg->items, cap * sizeof *items);
         if (items == NULL) {
-            cf_free(v);
+            cf_free_secret(v);
             return cf_error_set(err, CFAVRO_E_NOMEM, CFAVRO_NO_OFFSET, "out of memory");
         }
         cfg->items = items;

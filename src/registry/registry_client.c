@@ -173,6 +173,11 @@ void cf_registry_free(cf_registry *r)
     cf_free(r);
 }
 
+uint64_t cf_registry_request_timeout_ms(const cf_registry *r)
+{
+    return r->request_timeout_ms;
+}
+
 size_t cf_registry_url_count(const cf_registry *r)
 {
     return cf_registry_http_url_count(r->http);

@@ -76,6 +76,10 @@ int cf_registry_get_version(cf_registry *r, const char *subject, size_t subject_
 
 /* The configured base URLs (>= 1), as messages show them: no user info.
  * The string lives as long as `r`; an index out of range gives "". */
+/* request.timeout.ms as the client was made with it: the deadline of one
+ * lookup, also given to a schema's references as a whole. */
+uint64_t cf_registry_request_timeout_ms(const cf_registry *r);
+
 size_t cf_registry_url_count(const cf_registry *r);
 const char *cf_registry_url_display(const cf_registry *r, size_t index);
 
