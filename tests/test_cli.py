@@ -800,7 +800,8 @@ def main():
     del sys.argv[1:3]
     # The settings listing marks the registry keys "reserved" in a build
     # without the registry client.
-    helptext = subprocess.run([EXE, "decode", "--help"], capture_output=True, text=True).stdout
+    helptext = subprocess.run(WRAPPER + [EXE, "decode", "--help"], capture_output=True,
+                              text=True).stdout
     heads = [l for l in helptext.splitlines() if l.startswith("  schema.registry.url (")]
     HAVE_REGISTRY = len(heads) == 1 and "reserved" not in heads[0]
     unittest.main(verbosity=2)
