@@ -19,7 +19,7 @@ build=${1:-build}
 trade_n=${2:-20000}
 wide_n=${3:-5000}
 bench="$build/bench/cfavro_bench"
-rows="handwritten avroc_read avroc_json cfavro_validate cfavro_json cfavro_batch"
+rows="handwritten avroc_read avroc_json cfavro_validate cfavro_json cfavro_batch cfavro_avro"
 
 if [ ! -x "$bench" ]; then
     echo "callgrind.sh: $bench not found (build with -Dbench=enabled first)" >&2
@@ -78,6 +78,9 @@ if [ -f "$tmp/results" ]; then
                 if ((sc " cfavro_validate") in ir && lim > 0)
                     printf "%s: cfavro validate = %.2fx the limit (target <= 2.5x)\n",
                         sc, ir[sc " cfavro_validate"] / lim
+                if ((sc " cfavro_avro") in ir && ir[sc " avroc_read"] > 0)
+                    printf "%s: cfavro into avro_value_t = %.2fx avro-c avro_value_read (target <= 1.2x)\n",
+                        sc, ir[sc " cfavro_avro"] / ir[sc " avroc_read"]
                 if ((sc " cfavro_json") in ir && lim > 0)
                     printf "%s: cfavro JSON = %.2fx the limit (target <= 6x), %.1fx fewer than avro-c + to_json (target >= 20x)\n",
                         sc, ir[sc " cfavro_json"] / lim, ir[sc " avroc_json"] / ir[sc " cfavro_json"]

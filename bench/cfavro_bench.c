@@ -36,6 +36,11 @@
 #ifndef CF_BENCH_NO_CFAVRO
 #include <cfavro.h>
 #endif
+/* The avro-c bridge row, when libcfavro is built with it (-Davro_bridge). */
+#if defined(CF_BENCH_AVRO_BRIDGE) && !defined(CF_BENCH_NO_CFAVRO)
+#include <cfavro_avro.h>
+#define CF_BENCH_HAVE_BRIDGE 1
+#endif
 
 #ifndef CF_BENCH_SCHEMA_DIR
 #define CF_BENCH_SCHEMA_DIR "bench/schemas"
@@ -54,6 +59,9 @@ enum {
     ROW_CF_VALIDATE,
     ROW_CF_JSON,
     ROW_CF_BATCH,
+#ifdef CF_BENCH_HAVE_BRIDGE
+    ROW_CF_AVRO,
+#endif
     ROW_COUNT
 };
 
@@ -69,6 +77,10 @@ static const struct {
     {"cfavro_validate", "cfavro validate", 1, 0},
     {"cfavro_json", "cfavro JSON per message", 1, 0},
     {"cfavro_batch", "cfavro batch JSON", 1, 0},
+#ifdef CF_BENCH_HAVE_BRIDGE
+    /* the same avro_value_t filling as avroc_read, by cfavro's reader */
+    {"cfavro_avro", "cfavro into avro_value_t", 1, 1},
+#endif
 };
 
 typedef struct schema_run {
@@ -86,6 +98,10 @@ typedef struct schema_run {
     cfavro_decoder *dec;
     cfavro_decoder *dec2; /* for cross-checks that must not clobber dec's buffer */
     cfavro_batch_result *results;
+#endif
+#ifdef CF_BENCH_HAVE_BRIDGE
+    avro_value_iface_t *bridge_iface; /* the class cfavro keeps for the schema */
+    avro_value_t bridge_value;        /* reused, as avroc_read reuses its value */
 #endif
     size_t batch;
     /* results */
@@ -179,6 +195,19 @@ static void row_cf_batch(schema_run *s, size_t first, size_t n, row_out *o)
 }
 #endif
 
+#ifdef CF_BENCH_HAVE_BRIDGE
+static void row_cf_avro(schema_run *s, size_t first, size_t n, row_out *o)
+{
+    const cf_corpus *c = &s->corpus;
+    for (size_t i = first; i < first + n; i++) {
+        if (cfavro_decode_avro(s->dec, c->msgs[i], c->lens[i], &s->bridge_value) != CFAVRO_OK)
+            o->failed++;
+        else
+            o->sum++;
+    }
+}
+#endif
+
 static row_fn row_function(int row)
 {
     switch (row) {
@@ -195,6 +224,10 @@ static row_fn row_function(int row)
         return row_cf_json;
     case ROW_CF_BATCH:
         return row_cf_batch;
+#endif
+#ifdef CF_BENCH_HAVE_BRIDGE
+    case ROW_CF_AVRO:
+        return row_cf_avro;
 #endif
     default:
         return NULL;
@@ -274,6 +307,14 @@ static int setup_schema(schema_run *s, const char *dir, uint64_t seed, int with_
         s->results = calloc(s->batch, sizeof *s->results);
         if (!s->results)
             return -1;
+#ifdef CF_BENCH_HAVE_BRIDGE
+        if (cfavro_decoder_avro_class(s->dec, s->corpus.msgs[0], 5, &s->bridge_iface, NULL) !=
+                CFAVRO_OK ||
+            avro_generic_value_new(s->bridge_iface, &s->bridge_value) != 0) {
+            fprintf(stderr, "avro bridge: %s\n", cfavro_decoder_error(s->dec)->message);
+            return -1;
+        }
+#endif
     }
 #else
     (void)with_cfavro;
@@ -284,6 +325,12 @@ static int setup_schema(schema_run *s, const char *dir, uint64_t seed, int with_
 static void teardown_schema(schema_run *s)
 {
 #ifndef CF_BENCH_NO_CFAVRO
+#ifdef CF_BENCH_HAVE_BRIDGE
+    if (s->bridge_iface) {
+        avro_value_decref(&s->bridge_value);
+        avro_value_iface_decref(s->bridge_iface);
+    }
+#endif
     cfavro_decoder_free(s->dec);
     cfavro_decoder_free(s->dec2);
     cfavro_client_free(s->client);
@@ -428,6 +475,22 @@ static int verify_schema(schema_run *s, int with_cfavro)
            s->name, n - hw_fail, n, n - avro_fail, n, mismatch);
     if (hw_fail || avro_fail || mismatch)
         ok = 0;
+#ifdef CF_BENCH_HAVE_BRIDGE
+    /* The bridge's values: the same checksums, through avro-c's getters. */
+    size_t bridge_fail = 0, bridge_mismatch = 0;
+    for (size_t i = 0; i < n; i++) {
+        cf_avroc view = s->avroc;
+        view.value = s->bridge_value;
+        if (cfavro_decode_avro(s->dec, c->msgs[i], c->lens[i], &s->bridge_value) != CFAVRO_OK)
+            bridge_fail++;
+        else if (cf_avroc_checksum(&view) != hw[i])
+            bridge_mismatch++;
+    }
+    printf("  check %-6s cfavro into avro_value_t: %zu/%zu decoded, %zu checksum mismatches\n",
+           s->name, n - bridge_fail, n, bridge_mismatch);
+    if (bridge_fail || bridge_mismatch)
+        ok = 0;
+#endif
 
     row_out aj = {0, 0};
     row_avroc_json(s, 0, n, &aj);
@@ -767,7 +830,7 @@ static void usage(FILE *f)
             "  --callgrind ROW --schema trade|wide\n"
             "                     run one decoder once inside cf_bench_measured()\n"
             "rows: handwritten avroc_read avroc_json cfavro_validate cfavro_json "
-            "cfavro_batch\n");
+            "cfavro_batch cfavro_avro\n");
 }
 
 static int parse_size(const char *s, size_t *out)
@@ -891,7 +954,10 @@ int main(int argc, char **argv)
             if (k_rows[r].cfavro && !with_cfavro)
                 continue;
             time_row(s, r, (int)repeat, k_rows[r].slow ? 2.0 : 5.0);
-            if (k_rows[r].cfavro && s->allocs[r] != 0) {
+            /* cfavro's own rows allocate nothing once warm; the bridge's
+             * allocations are avro-c's (its arrays and maps free and make
+             * their elements on every fill, as in avroc_read). */
+            if (k_rows[r].cfavro && s->allocs[r] != 0 && strcmp(k_rows[r].key, "cfavro_avro")) {
                 fprintf(stderr, "%s/%s: %.4f allocations per message in steady state "
                         "(expected 0)\n", s->name, k_rows[r].key, s->allocs[r]);
                 status = 1;

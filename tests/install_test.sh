@@ -2,10 +2,11 @@
 # Install this build into a temporary staging directory and build a small
 # program against it the way a user would: `pkg-config --cflags --libs cfavro`.
 #
-# Usage: install_test.sh BUILD_ROOT SOURCE_ROOT [B_SANITIZE]
+# Usage: install_test.sh BUILD_ROOT SOURCE_ROOT [B_SANITIZE [AVRO_BRIDGE]]
 #   CC (environment) is the compiler meson uses; B_SANITIZE is the build's
 #   b_sanitize option, so a sanitizer build links its consumer the same way
 #   (an instrumented libcfavro.so needs the sanitizer runtime in the program).
+#   AVRO_BRIDGE is true when the build has the avro-c bridge (-Davro_bridge).
 #
 # Checks, each of which fails the test:
 #   1. `meson install --destdir` puts the header, shared + static library and
@@ -19,11 +20,16 @@
 #      Libs.private and Requires.private (so they are complete; the required
 #      packages as shared libraries) and needs no libcfavro.so at run time.
 #   5. The installed header also compiles as C++.
+#   6. With the avro-c bridge: cfavro_avro.h and cfavro-avro.pc are installed
+#      (and only then), cfavro.pc lists avro-c in Requires.private, and
+#      tests/install/consumer_avro.c, using both headers, builds with
+#      `pkg-config --cflags --libs cfavro-avro` alone and runs.
 set -euo pipefail
 
 BUILD=$(cd "$1" && pwd)
 SRC=$(cd "$2" && pwd)
 SANITIZE=${3:-none}
+BRIDGE=${4:-false}
 read -r -a CCMD <<<"${CC:-cc}"
 
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/cfavro-install.XXXXXX")
@@ -111,5 +117,31 @@ CXX_BIN=${CXX:-c++}
 printf '#include <cfavro.h>\nint main() { return cfavro_version() == nullptr; }\n' >"$TMP/hdr.cc"
 $CXX_BIN -std=c++11 -Wall -Wextra -Wpedantic -Werror -fsyntax-only \
     "-I$(dirname "$HDR")" "$TMP/hdr.cc" || fail "cfavro.h does not compile as C++"
+
+echo "== the avro-c bridge (built: $BRIDGE)"
+APC=$(find "$DEST" -name cfavro-avro.pc -path '*/pkgconfig/*' | head -n 1)
+AHDR=$(find "$DEST" -name cfavro_avro.h | head -n 1)
+if [ "$BRIDGE" != true ]; then
+    [ -z "$APC$AHDR" ] || fail "bridge not built, but cfavro-avro.pc or cfavro_avro.h installed"
+else
+    [ -n "$APC" ] || fail "no cfavro-avro.pc installed"
+    [ -n "$AHDR" ] || fail "no cfavro_avro.h installed"
+    grep -q '^Requires.private:.*avro-c' "$PC" || fail "cfavro.pc does not require avro-c privately"
+    pc --print-requires cfavro-avro | grep -q '^cfavro' || fail "cfavro-avro.pc does not require cfavro"
+    pc --print-requires cfavro-avro | grep -q '^avro-c' || fail "cfavro-avro.pc does not require avro-c"
+    read -r -a AFLAGS <<<"$(pc --cflags --libs cfavro-avro)"
+    echo "pkg-config --cflags --libs cfavro-avro: ${AFLAGS[*]}"
+    [[ " ${AFLAGS[*]} " == *" -lavro "* ]] || fail "cfavro-avro libs do not link avro-c"
+    [[ " ${AFLAGS[*]} " == *" -lcfavro "* ]] || fail "cfavro-avro libs do not link cfavro"
+    "${CCMD[@]}" "${WARN[@]}" "${SANFLAGS[@]}" -o "$TMP/consumer-avro" \
+        "$SRC/tests/install/consumer_avro.c" "${AFLAGS[@]}"
+    OUT=$(LD_LIBRARY_PATH="$LIBDIR" "$TMP/consumer-avro") || fail "avro consumer failed"
+    echo "$OUT"
+    [[ "$OUT" == *"avro bridge: x=21 s=hi"* ]] || fail "unexpected output (avro consumer)"
+    printf '#include <cfavro_avro.h>\nint main() { return cfavro_version() == nullptr; }\n' \
+        >"$TMP/ahdr.cc"
+    $CXX_BIN -std=c++11 -Wall -Wextra -Werror -fsyntax-only "-I$(dirname "$AHDR")" \
+        "$TMP/ahdr.cc" || fail "cfavro_avro.h does not compile as C++"
+fi
 
 echo "install_test: OK"

@@ -12,6 +12,7 @@
 #include "bytes_internal.h"
 #include "client_internal.h"
 #include "compiler_internal.h"
+#include "decoder_internal.h"
 #include "error_internal.h"
 #include "frame_internal.h"
 #include "json_write_internal.h"
@@ -19,18 +20,6 @@
 #include "settings_internal.h"
 #include "walk_json_internal.h"
 
-struct cfavro_decoder {
-    cfavro_client *client; /* borrowed */
-    cf_options opt;
-    cf_buf out;
-    cfavro_error err;
-    /* The schemas used last, each with a cache reference: consecutive
-     * messages nearly always share an id (or a few), so they skip even the
-     * lock-free cache probe and touch nothing another thread writes. */
-    cf_memo memo;
-    cf_batch_errors batch; /* per-message failures of the last batch */
-    cf_walk_keys keys;     /* the walker's map-key scratch, kept warm */
-};
 
 cfavro_decoder *cfavro_decoder_new(cfavro_client *client, cfavro_error *err)
 {
@@ -62,6 +51,7 @@ void cfavro_decoder_free(cfavro_decoder *dec)
     cf_buf_free(&dec->out);
     cf_batch_errors_free(&dec->batch);
     cf_walk_keys_free(&dec->keys);
+    cf_ext_free(dec->avro);
     cf_free(dec);
 }
 
@@ -500,4 +490,25 @@ int cfavro_decode_batch_json(cfavro_decoder *dec, const void *const *msgs, const
         *failed = nfailed;
     }
     return rc;
+}
+
+/* ---- for the other output forms (decoder_internal.h) ---------------------- */
+
+int cf_decoder_lookup(cfavro_decoder *dec, const cf_schema_key *key, const cf_cache_entry **out)
+{
+    return lookup(dec, key, out);
+}
+
+int cf_decoder_check_frame(cfavro_decoder *dec, const char *fn, const cfavro_frame *frame)
+{
+    return check_frame(dec, fn, frame);
+}
+
+void cf_decoder_explain_failure(cfavro_decoder *dec, const cf_cache_entry *e,
+                                const cfavro_frame *frame)
+{
+    if (frame->header_size == 0) {
+        hint_unstripped_header(&dec->err, frame->payload, frame->payload_size);
+    }
+    explain_encrypted(&dec->err, e);
 }

@@ -48,6 +48,7 @@
 #include <stdint.h>
 
 #include "cache_key_internal.h"
+#include "ext_internal.h"
 #include "schema_internal.h"
 
 typedef enum cf_entry_state {
@@ -83,6 +84,10 @@ typedef struct cf_cache_entry {
     uint8_t origin;          /* cf_entry_origin */
     uint64_t expires_ms;     /* NEGATIVE: forgotten at this monotonic time */
     cfavro_error error;      /* NEGATIVE, TRANSIENT: what the load failed with */
+    /* READY, optional: the avro-c bridge's schema and value class for
+     * `schema` (src/avro/avro_shape_internal.h), built on first use and
+     * published once with a compare-and-swap; freed with the schema. */
+    _Atomic(cf_ext *) avro;
     /* Under the cache's lock only. */
     bool linked;             /* in the slot array (holds the table's reference) */
     cf_cache *owner;

@@ -17,6 +17,7 @@
 #include "compiler_internal.h"
 
 #include <stdint.h>
+#include <string.h>
 
 /* Byte order: the 8-byte (SWAR) scans below only ask whether any byte of a
  * word matches and then find which one byte by byte, and the SSE2 masks
@@ -408,6 +409,31 @@ static uint32_t replaced_code_point(const uint8_t *s, size_t n, size_t *i)
     }
     *i += len;
     return cp;
+}
+
+size_t cf_utf8_replace(const uint8_t *s, size_t n, uint8_t *out)
+{
+    size_t k = 0;
+    size_t i = 0;
+    while (i < n) {
+        if (s[i] < 0x80) {
+            out[k++] = s[i++];
+            continue;
+        }
+        size_t bad;
+        size_t len = utf8_seq(s + i, n - i, &bad);
+        if (len == 0) {
+            out[k++] = 0xEF; /* U+FFFD */
+            out[k++] = 0xBF;
+            out[k++] = 0xBD;
+            i += bad;
+        } else {
+            memcpy(out + k, s + i, len);
+            k += len;
+            i += len;
+        }
+    }
+    return k;
 }
 
 int cf_utf8_replaced_cmp(const uint8_t *a, size_t an, const uint8_t *b, size_t bn)

@@ -23,4 +23,11 @@ bool cf_utf8_valid(const uint8_t *s, size_t n, size_t *bad_at);
  * shorter length plus the non-ASCII run before the first difference. */
 int cf_utf8_replaced_cmp(const uint8_t *a, size_t an, const uint8_t *b, size_t bn);
 
+/* Write to out the text json.invalid.utf8=replace makes of s[0..n): each
+ * maximal invalid subpart becomes U+FFFD (EF BF BD), as cf_json_string
+ * writes it, valid sequences are copied. out has room for 3 * n bytes (the
+ * most that can be written); returns the bytes written. For outputs that
+ * hold text rather than escape it (the avro-c bridge). */
+size_t cf_utf8_replace(const uint8_t *s, size_t n, uint8_t *out);
+
 #endif

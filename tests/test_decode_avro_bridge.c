@@ -1,0 +1,759 @@
+/* The avro-c bridge (include/cfavro_avro.h): random messages of the test
+ * schemas, generated here from cfavro's compiled program (independently of
+ * both decoders), are decoded by the bridge into avro-c values, and
+ *   - each value equals what avro-c's own reader (avro_value_read) makes of
+ *     the same bytes (avro_value_equal), and
+ *   - avro_value_to_json of it equals cfavro_decode_json's Avro JSON
+ *     (json.logical=false) as parsed JSON, modulo avro-c's known renderings
+ *     (named union branches by short name, floats widened to double).
+ * Malformed messages (every truncation, corrupted bytes, bad union and enum
+ * indexes, huge lengths) fail with the same status, offset, path and
+ * message as cfavro_decode_json, and leave the value reset. Also: NULL
+ * arguments, values of the wrong schema, the value class built once per
+ * schema and shared, classes that outlive the client, map keys avro-c
+ * cannot hold, and replaced UTF-8. */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <avro.h>
+#include <cmocka.h>
+#include <jansson.h>
+
+#include "avro_shape_internal.h"
+#include "cfavro.h"
+#include "cfavro_avro.h"
+#include "schema_internal.h"
+#include "test_support.h"
+
+#define ID 41
+
+/* ---- random numbers (splitmix64, fixed seed) ------------------------------ */
+
+static uint64_t g_seed = 0x243f6a8885a308d3u;
+
+static uint64_t next_random(void)
+{
+    uint64_t z = (g_seed += 0x9e3779b97f4a7c15u);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9u;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebu;
+    return z ^ (z >> 31);
+}
+
+static uint64_t below(uint64_t n)
+{
+    return next_random() % n;
+}
+
+/* ---- random messages from the compiled program ---------------------------- */
+
+/* Text of n code points, valid UTF-8 without U+0000 (avro-c's JSON writer
+ * stops at a NUL): ASCII with quotes and controls, 2-, 3- and 4-byte. */
+static void gen_text(bb *b, size_t n)
+{
+    uint8_t buf[4 * 24];
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        uint32_t cp = 1 + (uint32_t)below(0x7f);
+        if (below(4) == 0) {
+            cp = below(2) ? 0x80 + (uint32_t)below(0x700) : 0x10000 + (uint32_t)below(0xfffff);
+        } else if (below(8) == 0) {
+            cp = 0xe000 + (uint32_t)below(0x1000);
+        }
+        if (cp < 0x80) {
+            buf[k++] = (uint8_t)cp;
+        } else if (cp < 0x800) {
+            buf[k++] = (uint8_t)(0xc0 | cp >> 6);
+            buf[k++] = (uint8_t)(0x80 | (cp & 0x3f));
+        } else if (cp < 0x10000) {
+            buf[k++] = (uint8_t)(0xe0 | cp >> 12);
+            buf[k++] = (uint8_t)(0x80 | (cp >> 6 & 0x3f));
+            buf[k++] = (uint8_t)(0x80 | (cp & 0x3f));
+        } else {
+            buf[k++] = (uint8_t)(0xf0 | cp >> 18);
+            buf[k++] = (uint8_t)(0x80 | (cp >> 12 & 0x3f));
+            buf[k++] = (uint8_t)(0x80 | (cp >> 6 & 0x3f));
+            buf[k++] = (uint8_t)(0x80 | (cp & 0x3f));
+        }
+    }
+    bb_long(b, (int64_t)k);
+    bb_raw(b, buf, k);
+}
+
+static int64_t gen_integer(int bits)
+{
+    switch (below(4)) {
+    case 0: return (int64_t)below(200) - 100;
+    case 1: return bits == 32 ? (below(2) ? INT32_MIN : INT32_MAX) : (below(2) ? INT64_MIN : INT64_MAX);
+    default: {
+        uint64_t u = next_random() >> below(bits);
+        return bits == 32 ? (int64_t)(int32_t)(uint32_t)u : (int64_t)u;
+    }
+    }
+}
+
+static void gen_value(bb *b, const cf_schema *s, uint32_t index, int depth);
+
+/* Array and map items in one or two blocks (the second with its byte size,
+ * as writers that buffer blocks write them). */
+static void gen_blocks(bb *b, const cf_schema *s, const cf_node *n, int depth)
+{
+    uint64_t count = depth > 3 ? 0 : below(4);
+    uint64_t key = 0;
+    for (int block = 0; block < 2 && count > 0; block++) {
+        bool sized = block == 1;
+        bb items = {0};
+        for (uint64_t i = 0; i < count; i++) {
+            if (n->kind == CF_MAP) {
+                char k[16];
+                snprintf(k, sizeof k, "k%llu", (unsigned long long)key++);
+                bb_str(&items, k);
+            }
+            gen_value(&items, s, n->child, depth + 1);
+        }
+        bb_long(b, sized ? -(int64_t)count : (int64_t)count);
+        if (sized) {
+            bb_long(b, (int64_t)items.n);
+        }
+        bb_raw(b, items.d, items.n);
+        bb_free(&items);
+        count = below(3);
+    }
+    bb_long(b, 0);
+}
+
+static void gen_value(bb *b, const cf_schema *s, uint32_t index, int depth)
+{
+    const cf_node *n = &s->nodes[index];
+    switch ((cf_kind)n->kind) {
+    case CF_NULL: break;
+    case CF_BOOLEAN: bb_byte(b, (uint8_t)below(2)); break;
+    case CF_INT: bb_long(b, gen_integer(32)); break;
+    case CF_LONG: bb_long(b, gen_integer(64)); break;
+    case CF_FLOAT: bb_float(b, (float)gen_integer(32) / 64.0f); break;
+    case CF_DOUBLE: bb_double(b, below(2) ? (double)gen_integer(64) / 3.0 : 1.0 / (1 + (double)below(999))); break;
+    case CF_STRING: gen_text(b, below(12)); break;
+    case CF_BYTES:
+    case CF_FIXED: {
+        size_t len = n->kind == CF_FIXED ? n->count : below(20);
+        if (n->kind == CF_BYTES) {
+            bb_long(b, (int64_t)len);
+        }
+        for (size_t i = 0; i < len; i++) {
+            bb_byte(b, (uint8_t)next_random());
+        }
+        break;
+    }
+    case CF_ENUM: bb_long(b, (int64_t)below(n->count)); break;
+    case CF_RECORD:
+        for (uint32_t i = 0; i < n->count; i++) {
+            gen_value(b, s, n->fields[i].type, depth + 1);
+        }
+        break;
+    case CF_ARRAY:
+    case CF_MAP: gen_blocks(b, s, n, depth); break;
+    case CF_UNION: {
+        /* Deep down, the null branch (if any) ends recursive types. */
+        uint32_t pick = (uint32_t)below(n->count);
+        for (uint32_t i = 0; depth > 4 && i < n->count; i++) {
+            if (s->nodes[n->branches[i].type].kind == CF_NULL) {
+                pick = i;
+            }
+        }
+        bb_long(b, pick);
+        gen_value(b, s, n->branches[pick].type, depth + 1);
+        break;
+    }
+    }
+}
+
+/* ---- comparing avro-c's JSON with cfavro's --------------------------------- */
+
+static const char *short_name(const char *full)
+{
+    const char *dot = strrchr(full, '.');
+    return dot != NULL ? dot + 1 : full;
+}
+
+/* a: avro_value_to_json's, c: cfavro's. avro-c names a union's named branch
+ * by its short name (cfavro, as the spec says, by its full name), writes a
+ * float widened to double and cuts bytes at a zero byte (its text is a C
+ * string); everything else must be identical. */
+static bool same_json(json_t *a, json_t *c)
+{
+    if (json_is_string(a) && json_is_string(c)) {
+        size_t n = json_string_length(a);
+        return n <= json_string_length(c) &&
+               memcmp(json_string_value(a), json_string_value(c), n) == 0 &&
+               (n == json_string_length(c) || json_string_value(c)[n] == '\0');
+    }
+    if (json_is_real(a) && json_is_real(c)) {
+        double x = json_real_value(a), y = json_real_value(c);
+        return x == y || (float)x == (float)y;
+    }
+    if (json_is_object(a) && json_is_object(c) && json_object_size(a) == 1 &&
+        json_object_size(c) == 1) {
+        const char *ka = json_object_iter_key(json_object_iter(a));
+        const char *kc = json_object_iter_key(json_object_iter(c));
+        if (strcmp(ka, kc) != 0 && strcmp(ka, short_name(kc)) == 0) {
+            return same_json(json_object_iter_value(json_object_iter(a)),
+                             json_object_iter_value(json_object_iter(c)));
+        }
+    }
+    if (json_is_object(a) && json_is_object(c)) {
+        if (json_object_size(a) != json_object_size(c)) {
+            return false;
+        }
+        const char *key;
+        json_t *va;
+        json_object_foreach(a, key, va) {
+            json_t *vc = json_object_get(c, key);
+            if (vc == NULL || !same_json(va, vc)) {
+                return false;
+            }
+        }
+        return true;
+    }
+    if (json_is_array(a) && json_is_array(c)) {
+        if (json_array_size(a) != json_array_size(c)) {
+            return false;
+        }
+        for (size_t i = 0; i < json_array_size(a); i++) {
+            if (!same_json(json_array_get(a, i), json_array_get(c, i))) {
+                return false;
+            }
+        }
+        return true;
+    }
+    return json_equal(a, c);
+}
+
+static json_t *parse(const char *text, size_t len)
+{
+    json_error_t jerr;
+    json_t *doc = json_loadb(text, len, JSON_DECODE_ANY | JSON_ALLOW_NUL, &jerr);
+    if (doc == NULL) {
+        fail_msg("unparseable JSON (%s): %.*s", jerr.text, (int)len, text);
+    }
+    return doc;
+}
+
+/* ---- one schema's round trip ------------------------------------------------ */
+
+typedef struct bridge_fixture {
+    char *text;
+    size_t len;
+    cf_schema *program; /* for the generator */
+    cfavro_client *client;
+    cfavro_decoder *dec;      /* the bridge */
+    cfavro_decoder *json_dec; /* cfavro's JSON, the reference */
+    avro_value_iface_t *iface;
+    avro_schema_t schema;
+    avro_value_t value;       /* filled by the bridge */
+    avro_value_t read;        /* filled by avro-c's reader */
+    avro_reader_t reader;
+} bridge_fixture;
+
+static void fixture_open(bridge_fixture *f, const char *text, size_t len)
+{
+    memset(f, 0, sizeof *f);
+    f->text = malloc(len + 1);
+    assert_non_null(f->text);
+    memcpy(f->text, text, len);
+    f->text[len] = '\0';
+    f->len = len;
+    cfavro_error err;
+    assert_int_equal(cf_schema_compile(text, len, NULL, &f->program, &err), CFAVRO_OK);
+    f->client = client_with_schema(ID, text, len);
+    f->dec = decoder_with_options(f->client, NULL);
+    f->json_dec = decoder_with_options(f->client, OPTS("json.logical", "false"));
+    uint8_t header[5];
+    assert_int_equal(cfavro_frame_write_v0(ID, header, sizeof header), CFAVRO_OK);
+    assert_int_equal(cfavro_decoder_avro_class(f->dec, header, sizeof header, &f->iface,
+                                               &f->schema),
+                     CFAVRO_OK);
+    assert_int_equal(avro_generic_value_new(f->iface, &f->value), 0);
+    assert_int_equal(avro_generic_value_new(f->iface, &f->read), 0);
+    f->reader = avro_reader_memory("", 0);
+    assert_non_null(f->reader);
+}
+
+static void fixture_close(bridge_fixture *f)
+{
+    avro_reader_free(f->reader);
+    avro_value_decref(&f->value);
+    avro_value_decref(&f->read);
+    avro_value_iface_decref(f->iface);
+    avro_schema_decref(f->schema);
+    cfavro_decoder_free(f->dec);
+    cfavro_decoder_free(f->json_dec);
+    cfavro_client_free(f->client);
+    cf_schema_free(f->program);
+    free(f->text);
+}
+
+/* The fixture for tests/data/<name>. */
+static void fixture_from_file(bridge_fixture *f, const char *name)
+{
+    size_t len;
+    char *text = read_data_file(name, &len);
+    fixture_open(f, text, len);
+    free(text);
+}
+
+/* A new random message of the fixture's schema in msg. */
+static void framed(bb *msg, const bridge_fixture *f)
+{
+    msg->n = 0;
+    bb_header(msg, ID);
+    gen_value(msg, f->program, f->program->root, 0);
+}
+
+/* A valid message: the bridge, avro-c's reader and cfavro's JSON agree. */
+static void check_valid(bridge_fixture *f, const bb *msg, int index)
+{
+    int rc = cfavro_decode_avro(f->dec, msg->d, msg->n, &f->value);
+    if (rc != CFAVRO_OK) {
+        fail_msg("message %d: bridge failed %d: %s", index, rc, cfavro_decoder_error(f->dec)->message);
+    }
+    avro_reader_memory_set_source(f->reader, (const char *)msg->d + 5, (int64_t)(msg->n - 5));
+    assert_int_equal(avro_value_read(f->reader, &f->read), 0);
+    if (!avro_value_equal(&f->value, &f->read)) {
+        char *a = NULL, *b = NULL;
+        avro_value_to_json(&f->value, 1, &a);
+        avro_value_to_json(&f->read, 1, &b);
+        fail_msg("message %d: bridge value %s differs from avro-c's read %s", index, a, b);
+    }
+
+    char *avro_json = NULL;
+    assert_int_equal(avro_value_to_json(&f->value, 1, &avro_json), 0);
+    const char *json;
+    size_t json_len;
+    assert_int_equal(cfavro_decode_json(f->json_dec, msg->d, msg->n, &json, &json_len), CFAVRO_OK);
+    json_t *a = parse(avro_json, strlen(avro_json));
+    json_t *c = parse(json, json_len);
+    if (!same_json(a, c)) {
+        fail_msg("message %d: avro-c renders %s, cfavro %.*s", index, avro_json, (int)json_len,
+                 json);
+    }
+    json_decref(a);
+    json_decref(c);
+    free(avro_json);
+}
+
+/* A malformed message: the bridge fails exactly as cfavro's JSON does, and
+ * the value is left reset. */
+static void check_failure_into(bridge_fixture *f, const uint8_t *msg, size_t len,
+                               avro_value_t *value)
+{
+    const char *json;
+    size_t json_len;
+    int want = cfavro_decode_json(f->json_dec, msg, len, &json, &json_len);
+    int got = cfavro_decode_avro(f->dec, msg, len, value);
+    const cfavro_error *we = cfavro_decoder_error(f->json_dec);
+    const cfavro_error *ge = cfavro_decoder_error(f->dec);
+    if (got == CFAVRO_E_ARGUMENT && strstr(ge->message, "U+0000") != NULL) {
+        /* A corruption put a zero byte into a map key: avro-c cannot hold
+         * it, so the bridge stops there (documented), no later than JSON. */
+        assert_true(want == CFAVRO_OK || ge->offset <= we->offset);
+        return;
+    }
+    assert_int_equal(got, want);
+    if (want == CFAVRO_OK) {
+        return; /* a corruption that still decodes */
+    }
+    assert_int_equal(ge->offset, we->offset);
+    assert_int_equal(ge->schema_id, we->schema_id);
+    assert_string_equal(ge->path, we->path);
+    assert_string_equal(ge->message, we->message);
+}
+
+static void check_same_failure(bridge_fixture *f, const uint8_t *msg, size_t len)
+{
+    check_failure_into(f, msg, len, &f->value);
+}
+
+static void round_trip(const char *text, size_t len, int messages, size_t min_bytes)
+{
+    bridge_fixture f;
+    fixture_open(&f, text, len);
+    bb msg = {0};
+    size_t total = 0;
+    for (int i = 0; i < messages; i++) {
+        framed(&msg, &f);
+        total += msg.n;
+        check_valid(&f, &msg, i);
+        /* Every truncation of a few messages, one corrupted byte of all. */
+        if (i < 8) {
+            for (size_t cut = 0; cut < msg.n; cut++) {
+                check_same_failure(&f, msg.d, cut);
+            }
+        }
+        if (msg.n > 5) {
+            size_t at = 5 + below(msg.n - 5);
+            msg.d[at] ^= (uint8_t)(1 + below(255));
+            check_same_failure(&f, msg.d, msg.n);
+        }
+        bb_byte(&msg, 0); /* one byte too many */
+        check_same_failure(&f, msg.d, msg.n);
+    }
+    assert_true(total >= min_bytes); /* the messages really were varied */
+    bb_free(&msg);
+    fixture_close(&f);
+}
+
+static void test_every_type(void **state)
+{
+    (void)state;
+    size_t len;
+    char *text = read_data_file("decode_every_type.avsc", &len);
+    round_trip(text, len, 300, 300 * 60);
+    free(text);
+}
+
+static void test_trade_and_wide(void **state)
+{
+    (void)state;
+    const char *names[] = {"trade.avsc", "wide.avsc"};
+    for (size_t i = 0; i < 2; i++) {
+        size_t len;
+        char *text = read_data_file(names[i], &len);
+        round_trip(text, len, 100, 100 * 20);
+        free(text);
+    }
+}
+
+/* Named types used twice and recursion (links in avro-c), a record with no
+ * fields, and a top-level union. */
+static const char k_linked[] =
+    "{\"type\":\"record\",\"name\":\"Node\",\"namespace\":\"t.l\",\"fields\":["
+    "{\"name\":\"v\",\"type\":{\"type\":\"fixed\",\"name\":\"F2\",\"size\":2}},"
+    "{\"name\":\"w\",\"type\":\"F2\"},"
+    "{\"name\":\"empty\",\"type\":{\"type\":\"record\",\"name\":\"E\",\"fields\":[]}},"
+    "{\"name\":\"next\",\"type\":[\"null\",\"Node\"]},"
+    "{\"name\":\"kids\",\"type\":{\"type\":\"array\",\"items\":\"Node\"}}]}";
+
+static void test_linked_and_recursive(void **state)
+{
+    (void)state;
+    round_trip(k_linked, sizeof k_linked - 1, 200, 200 * 5);
+    static const char top_union[] = "[\"null\",\"int\",{\"type\":\"map\",\"values\":\"bytes\"}]";
+    round_trip(top_union, sizeof top_union - 1, 100, 100 * 6);
+}
+
+/* ---- malformed data with known answers ------------------------------------ */
+
+static void test_hostile_payloads(void **state)
+{
+    (void)state;
+    bridge_fixture f;
+    fixture_from_file(&f, "decode_every_type.avsc");
+    bb msg = {0};
+
+    /* A union index out of range (field u is the 13th: reach it validly). */
+    static const char u_schema[] = "[\"null\",\"string\"]";
+    cfavro_error err;
+    assert_int_equal(cfavro_client_add_schema(f.client, 42, u_schema, sizeof u_schema - 1, &err),
+                     CFAVRO_OK);
+    bb_header(&msg, 42);
+    bb_long(&msg, 7);
+    /* A value of schema 41 is refused before decoding; with the schema's
+     * own value the data error comes, as for JSON. */
+    assert_int_equal(cfavro_decode_avro(f.dec, msg.d, msg.n, &f.value), CFAVRO_E_ARGUMENT);
+    avro_value_t *uv;
+    assert_int_equal(cfavro_decoder_avro_value(f.dec, msg.d, msg.n, &uv), CFAVRO_OK);
+    check_failure_into(&f, msg.d, msg.n, uv);
+    assert_int_equal(cfavro_decoder_error(f.dec)->status, CFAVRO_E_DATA_UNION_INDEX);
+    assert_int_equal(cfavro_decoder_error(f.dec)->offset, 5);
+    /* A huge string length. */
+    msg.n = 0;
+    bb_header(&msg, 42);
+    bb_long(&msg, 1);
+    bb_long(&msg, INT64_MAX);
+    check_failure_into(&f, msg.d, msg.n, uv);
+    assert_int_equal(cfavro_decoder_error(f.dec)->status, CFAVRO_E_DATA_LENGTH);
+    assert_int_equal(cfavro_decoder_error(f.dec)->offset, 6);
+    /* A huge array block count in a valid prefix of schema 41. */
+    msg.n = 0;
+    bb_header(&msg, ID);
+    bb_byte(&msg, 1);                 /* b */
+    bb_long(&msg, 1);                 /* i */
+    bb_long(&msg, 2);                 /* l */
+    bb_float(&msg, 1.5f);             /* f */
+    bb_double(&msg, 2.5);             /* d */
+    bb_long(&msg, 0);                 /* by */
+    bb_str(&msg, "s");                /* s */
+    bb_raw(&msg, "abc", 3);           /* fx */
+    bb_long(&msg, 9);                 /* e: out of range */
+    int rc = cfavro_decode_avro(f.dec, msg.d, msg.n, &f.value);
+    assert_int_equal(rc, CFAVRO_E_DATA_ENUM_INDEX);
+    assert_string_equal(cfavro_decoder_error(f.dec)->path, "Everything.e");
+    msg.n -= 1;
+    bb_long(&msg, 1);                 /* e */
+    bb_long(&msg, INT64_MAX / 2);     /* a: a block of 2^62 ints */
+    check_same_failure(&f, msg.d, msg.n);
+    assert_int_equal(cfavro_decoder_error(f.dec)->status, CFAVRO_E_DATA_LENGTH);
+    /* After a failure the value is reset: its arrays are empty. */
+    avro_value_t a;
+    size_t n = 1;
+    assert_int_equal(avro_value_get_by_name(&f.value, "a", &a, NULL), 0);
+    assert_int_equal(avro_value_get_size(&a, &n), 0);
+    assert_int_equal(n, 0);
+
+    bb_free(&msg);
+    fixture_close(&f);
+}
+
+/* A map key avro-c cannot hold, and invalid UTF-8 replaced as in JSON. */
+static void test_keys_and_utf8(void **state)
+{
+    (void)state;
+    static const char schema[] = "{\"type\":\"map\",\"values\":\"string\"}";
+    cfavro_client *client = client_with_schema(ID, schema, sizeof schema - 1);
+    cfavro_decoder *dec = decoder_with_options(client, NULL);
+    bb msg = {0};
+    bb_header(&msg, ID);
+    bb_long(&msg, 1);
+    bb_long(&msg, 3);
+    bb_raw(&msg, "a\0b", 3);
+    bb_str(&msg, "v");
+    bb_long(&msg, 0);
+    avro_value_t *v;
+    assert_int_equal(cfavro_decoder_avro_value(dec, msg.d, msg.n, &v), CFAVRO_OK);
+    assert_int_equal(cfavro_decode_avro(dec, msg.d, msg.n, v), CFAVRO_E_ARGUMENT);
+    const cfavro_error *e = cfavro_decoder_error(dec);
+    assert_int_equal(e->offset, 8); /* the NUL inside the key */
+    assert_string_equal(e->path, "[0]");
+    assert_contains(e->message, "U+0000");
+    assert_int_equal(e->schema_id, ID);
+
+    /* Invalid UTF-8: an error by default, U+FFFD under replace. */
+    msg.n = 0;
+    bb_header(&msg, ID);
+    bb_long(&msg, 1);
+    bb_str(&msg, "k");
+    bb_long(&msg, 3);
+    bb_raw(&msg, "x\xff" "y", 3);
+    bb_long(&msg, 0);
+    assert_int_equal(cfavro_decode_avro(dec, msg.d, msg.n, v), CFAVRO_E_DATA_UTF8);
+    assert_int_equal(cfavro_decoder_error(dec)->offset, 10);
+    assert_int_equal(cfavro_decoder_set(dec, "json.invalid.utf8", "replace", NULL), CFAVRO_OK);
+    assert_int_equal(cfavro_decode_avro(dec, msg.d, msg.n, v), CFAVRO_OK);
+    avro_value_t item;
+    const char *s;
+    size_t size;
+    assert_int_equal(avro_value_get_by_name(v, "k", &item, NULL), 0);
+    assert_int_equal(avro_value_get_string(&item, &s, &size), 0);
+    assert_int_equal(size, 6); /* x, U+FFFD (3 bytes), y, NUL */
+    assert_memory_equal(s, "x\xef\xbf\xbdy", 6);
+
+    bb_free(&msg);
+    cfavro_decoder_free(dec);
+    cfavro_client_free(client);
+}
+
+/* ---- classes: built once, shared, outliving the client ---------------------- */
+
+static void test_class_built_once(void **state)
+{
+    (void)state;
+    uint64_t before = cf_avro_shape_builds();
+    bridge_fixture f;
+    fixture_from_file(&f, "trade.avsc");
+    assert_int_equal(cf_avro_shape_builds(), before + 1);
+    bb msg = {0};
+    for (int i = 0; i < 50; i++) {
+        framed(&msg, &f);
+        avro_value_t *v;
+        assert_int_equal(cfavro_decoder_avro_value(f.dec, msg.d, msg.n, &v), CFAVRO_OK);
+        assert_ptr_equal(v->iface, f.iface); /* the one class, per call */
+        assert_int_equal(cfavro_decode_avro(f.dec, msg.d, msg.n, v), CFAVRO_OK);
+        assert_int_equal(cfavro_decode_avro(f.dec, msg.d, msg.n, &f.value), CFAVRO_OK);
+        assert_true(avro_value_equal(v, &f.value));
+    }
+    /* Another decoder of the client shares it. */
+    cfavro_decoder *other = decoder_with_options(f.client, NULL);
+    avro_value_iface_t *iface2;
+    assert_int_equal(cfavro_decoder_avro_class(other, msg.d, 5, &iface2, NULL), CFAVRO_OK);
+    assert_ptr_equal(iface2, f.iface);
+    assert_int_equal(cfavro_decode_avro(other, msg.d, msg.n, &f.value), CFAVRO_OK);
+    assert_int_equal(cf_avro_shape_builds(), before + 1);
+    avro_value_iface_decref(iface2);
+    cfavro_decoder_free(other);
+
+    /* The class outlives the client: values made from it still work. */
+    avro_value_iface_t *keep = avro_value_iface_incref(f.iface);
+    cfavro_decoder_free(f.dec);
+    cfavro_decoder_free(f.json_dec);
+    cfavro_client_free(f.client);
+    f.dec = f.json_dec = NULL;
+    f.client = NULL;
+    avro_value_t late;
+    assert_int_equal(avro_generic_value_new(keep, &late), 0);
+    assert_int_equal(avro_value_copy(&late, &f.value), 0);
+    assert_true(avro_value_equal(&late, &f.value));
+    avro_value_decref(&late);
+    avro_value_iface_decref(keep);
+    bb_free(&msg);
+    fixture_close(&f);
+}
+
+/* A value the caller made from its own parse of an equal schema is
+ * accepted; a value of another schema is refused untouched. */
+static void test_value_schema_checked(void **state)
+{
+    (void)state;
+    size_t len;
+    char *text = read_data_file("trade.avsc", &len);
+    bridge_fixture f;
+    fixture_open(&f, text, len);
+    avro_schema_t own;
+    assert_int_equal(avro_schema_from_json_length(text, len, &own), 0);
+    free(text);
+    avro_value_iface_t *own_iface = avro_generic_class_from_schema(own);
+    avro_value_t mine;
+    assert_int_equal(avro_generic_value_new(own_iface, &mine), 0);
+    bb msg = {0};
+    framed(&msg, &f);
+    assert_int_equal(cfavro_decode_avro(f.dec, msg.d, msg.n, &mine), CFAVRO_OK);
+    assert_int_equal(cfavro_decode_avro(f.dec, msg.d, msg.n, &f.value), CFAVRO_OK);
+    assert_true(avro_value_equal_fast(&mine, &f.value));
+
+    avro_schema_t other = avro_schema_long();
+    avro_value_iface_t *other_iface = avro_generic_class_from_schema(other);
+    avro_value_t wrong;
+    assert_int_equal(avro_generic_value_new(other_iface, &wrong), 0);
+    assert_int_equal(avro_value_set_long(&wrong, 77), 0);
+    assert_int_equal(cfavro_decode_avro(f.dec, msg.d, msg.n, &wrong), CFAVRO_E_ARGUMENT);
+    assert_contains(cfavro_decoder_error(f.dec)->message, "not of the message's writer schema");
+    assert_int_equal(cfavro_decoder_error(f.dec)->schema_id, ID);
+    int64_t l = 0;
+    assert_int_equal(avro_value_get_long(&wrong, &l), 0);
+    assert_int_equal(l, 77);
+    avro_value_t unset = {NULL, NULL};
+    assert_int_equal(cfavro_decode_avro(f.dec, msg.d, msg.n, &unset), CFAVRO_E_ARGUMENT);
+
+    avro_value_decref(&wrong);
+    avro_value_iface_decref(other_iface);
+    avro_schema_decref(other);
+    avro_value_decref(&mine);
+    avro_value_iface_decref(own_iface);
+    avro_schema_decref(own);
+    bb_free(&msg);
+    fixture_close(&f);
+}
+
+/* ---- arguments, frames, payloads ------------------------------------------- */
+
+static void test_null_arguments(void **state)
+{
+    (void)state;
+    bridge_fixture f;
+    fixture_from_file(&f, "trade.avsc");
+    bb msg = {0};
+    framed(&msg, &f);
+    avro_value_t *v = &f.value;
+    avro_value_iface_t *iface = f.iface;
+    avro_schema_t schema = f.schema;
+
+    assert_int_equal(cfavro_decode_avro(NULL, msg.d, msg.n, v), CFAVRO_E_ARGUMENT);
+    assert_int_equal(cfavro_decode_avro(f.dec, NULL, msg.n, v), CFAVRO_E_ARGUMENT);
+    assert_contains(cfavro_decoder_error(f.dec)->message, "cfavro_decode_avro: NULL argument");
+    assert_int_equal(cfavro_decode_avro(f.dec, msg.d, msg.n, NULL), CFAVRO_E_ARGUMENT);
+    assert_int_equal(cfavro_decode_avro(f.dec, NULL, 0, v), CFAVRO_E_FRAME_SHORT);
+    assert_int_equal(cfavro_decode_frame_avro(f.dec, NULL, v), CFAVRO_E_ARGUMENT);
+    assert_contains(cfavro_decoder_error(f.dec)->message, "cfavro_decode_frame_avro: NULL frame");
+    assert_int_equal(cfavro_decode_frame_avro(NULL, NULL, v), CFAVRO_E_ARGUMENT);
+    assert_int_equal(cfavro_decode_payload_avro(f.dec, ID, msg.d + 5, msg.n - 5, NULL),
+                     CFAVRO_E_ARGUMENT);
+    assert_int_equal(cfavro_decode_payload_avro(f.dec, ID, NULL, 3, v), CFAVRO_E_ARGUMENT);
+    avro_value_t *out = v;
+    assert_int_equal(cfavro_decoder_avro_value(NULL, msg.d, msg.n, &out), CFAVRO_E_ARGUMENT);
+    assert_null(out);
+    assert_int_equal(cfavro_decoder_avro_value(f.dec, msg.d, msg.n, NULL), CFAVRO_E_ARGUMENT);
+    assert_int_equal(cfavro_decoder_avro_class(f.dec, msg.d, msg.n, NULL, &schema),
+                     CFAVRO_E_ARGUMENT);
+    assert_null(schema);
+    assert_int_equal(cfavro_decoder_avro_class(f.dec, NULL, 5, &iface, NULL), CFAVRO_E_ARGUMENT);
+    assert_null(iface);
+    /* Unknown schema id, short header: the lookup's and the frame's errors. */
+    uint8_t unknown[5];
+    cfavro_frame_write_v0(999, unknown, 5);
+    assert_int_equal(cfavro_decoder_avro_value(f.dec, unknown, 5, &out), CFAVRO_E_SCHEMA_NOT_FOUND);
+    assert_int_equal(cfavro_decoder_error(f.dec)->schema_id, 999);
+    assert_int_equal(cfavro_decoder_avro_class(f.dec, msg.d, 3, &iface, NULL), CFAVRO_E_FRAME_SHORT);
+
+    /* The frame and payload forms decode what the message form does. */
+    cfavro_frame frame;
+    assert_int_equal(cfavro_frame_parse(msg.d, msg.n, &frame, NULL), CFAVRO_OK);
+    assert_int_equal(cfavro_decode_frame_avro(f.dec, &frame, &f.read), CFAVRO_OK);
+    assert_int_equal(cfavro_decode_avro(f.dec, msg.d, msg.n, &f.value), CFAVRO_OK);
+    assert_true(avro_value_equal(&f.read, &f.value));
+    assert_int_equal(avro_value_reset(&f.read), 0);
+    assert_int_equal(cfavro_decode_payload_avro(f.dec, ID, msg.d + 5, msg.n - 5, &f.read),
+                     CFAVRO_OK);
+    assert_true(avro_value_equal(&f.read, &f.value));
+    /* A payload error counts offsets in the payload (header mode), as JSON. */
+    const char *json;
+    size_t json_len;
+    assert_int_not_equal(cfavro_decode_payload_json(f.json_dec, ID, msg.d + 5, 2, &json, &json_len),
+                         CFAVRO_OK);
+    assert_int_equal(cfavro_decode_payload_avro(f.dec, ID, msg.d + 5, 2, &f.read),
+                     cfavro_decoder_error(f.json_dec)->status);
+    assert_int_equal(cfavro_decoder_error(f.dec)->offset, cfavro_decoder_error(f.json_dec)->offset);
+    assert_string_equal(cfavro_decoder_error(f.dec)->message,
+                        cfavro_decoder_error(f.json_dec)->message);
+
+    bb_free(&msg);
+    fixture_close(&f);
+}
+
+/* Out of memory inside the bridge's own state and scratch: a clean status,
+ * nothing leaked, and the next call works. */
+static void test_allocation_failures(void **state)
+{
+    (void)state;
+    bridge_fixture f;
+    fixture_from_file(&f, "decode_every_type.avsc");
+    bb msg = {0};
+    framed(&msg, &f);
+    cfavro_decoder *fresh = decoder_with_options(f.client, NULL);
+    int failed = 0;
+    for (long nth = 1; nth < 20; nth++) {
+        alloc_hooks_on(nth, -1);
+        int rc = cfavro_decode_avro(fresh, msg.d, msg.n, &f.value);
+        alloc_hooks_off();
+        if (rc != CFAVRO_OK) {
+            assert_int_equal(rc, CFAVRO_E_NOMEM);
+            failed++;
+            cfavro_decoder_free(fresh);
+            fresh = decoder_with_options(f.client, NULL);
+        }
+    }
+    assert_true(failed > 0);
+    assert_int_equal(cfavro_decode_avro(fresh, msg.d, msg.n, &f.value), CFAVRO_OK);
+    cfavro_decoder_free(fresh);
+    bb_free(&msg);
+    fixture_close(&f);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_every_type),
+        cmocka_unit_test(test_trade_and_wide),
+        cmocka_unit_test(test_linked_and_recursive),
+        cmocka_unit_test(test_hostile_payloads),
+        cmocka_unit_test(test_keys_and_utf8),
+        cmocka_unit_test(test_class_built_once),
+        cmocka_unit_test(test_value_schema_checked),
+        cmocka_unit_test(test_null_arguments),
+        cmocka_unit_test_teardown(test_allocation_failures, alloc_hooks_off_fixture),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
