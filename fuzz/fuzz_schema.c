@@ -42,6 +42,7 @@ static uint64_t kind_min(const cf_node *n, const uint64_t *m)
         return 1;
     case CF_FLOAT: return 4;
     case CF_DOUBLE: return 8;
+    case CF_RESOLVED: return n->min_size; /* never compiled from one text */
     case CF_FIXED: return n->count;
     case CF_UNION: {
         uint64_t best = UINT32_MAX;

@@ -145,6 +145,10 @@ typedef enum cfavro_status {
     CFAVRO_E_DATA_UTF8 = 610,            /* invalid UTF-8 in a string (when not replaced) */
     CFAVRO_E_DATA_MAP_KEY_DUPLICATE = 611, /* a map holds the same key twice (the path
                                               names the second) */
+    CFAVRO_E_DATA_UNRESOLVED = 612,      /* with a reader schema: the value has no
+                                            counterpart in it (an enum symbol the reader
+                                            lacks and no reader default, or a union branch
+                                            no reader type matches) */
 
     /* 700: bytes left after the value */
     CFAVRO_E_TRAILING_BYTES = 701,
@@ -155,7 +159,8 @@ typedef enum cfavro_status {
     CFAVRO_E_LIMIT_OUTPUT = 803,         /* output larger than limit.output.bytes */
     CFAVRO_E_LIMIT_SCHEMA = 804,         /* schema larger/deeper/wider than a limit.schema.* */
 
-    /* 900: reader/writer schema resolution (reserved: reader schemas come later) */
+    /* 900: reader/writer schema resolution: the pair cannot be resolved (the
+       message and path name the first mismatch) */
     CFAVRO_E_INCOMPATIBLE = 901
 } cfavro_status;
 

@@ -138,6 +138,7 @@ static void gen_value(bb *b, const cf_schema *s, uint32_t index, int depth)
     case CF_FLOAT: bb_float(b, (float)gen_integer(32) / 64.0f); break;
     case CF_DOUBLE: bb_double(b, below(2) ? (double)gen_integer(64) / 3.0 : 1.0 / (1 + (double)below(999))); break;
     case CF_STRING: gen_text(b, below(12)); break;
+    case CF_RESOLVED: fail_msg("writer schemas have no resolved nodes"); break;
     case CF_BYTES:
     case CF_FIXED: {
         size_t len = n->kind == CF_FIXED ? n->count : below(20);

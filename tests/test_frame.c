@@ -586,6 +586,7 @@ static const int ALL_STATUSES[] = {
     CFAVRO_E_DATA_LENGTH, CFAVRO_E_DATA_VARINT, CFAVRO_E_DATA_INT_RANGE,
     CFAVRO_E_DATA_BLOCK_COUNT, CFAVRO_E_DATA_UNION_INDEX, CFAVRO_E_DATA_ENUM_INDEX,
     CFAVRO_E_DATA_BOOLEAN, CFAVRO_E_DATA_UTF8, CFAVRO_E_DATA_MAP_KEY_DUPLICATE,
+    CFAVRO_E_DATA_UNRESOLVED,
     CFAVRO_E_TRAILING_BYTES,
     CFAVRO_E_LIMIT_DEPTH, CFAVRO_E_LIMIT_ITEMS, CFAVRO_E_LIMIT_OUTPUT,
     CFAVRO_E_LIMIT_SCHEMA,
@@ -636,7 +637,7 @@ static void strerror_every_status(void **state)
 static void strerror_unknown(void **state)
 {
     (void)state;
-    const int unknown[] = {-1, -100, 1, 99, 106, 204, 299, 302, 405, 503, 612, 702, 805, 902,
+    const int unknown[] = {-1, -100, 1, 99, 106, 204, 299, 302, 405, 503, 613, 702, 805, 902,
                            999, 1000, 12345, INT32_MIN, INT32_MAX};
     for (size_t i = 0; i < sizeof unknown / sizeof unknown[0]; i++) {
         const char *s = cfavro_strerror(unknown[i]);

@@ -36,6 +36,7 @@ const char *cfavro_strerror(int status)
     case CFAVRO_E_DATA_BOOLEAN: return "invalid boolean byte";
     case CFAVRO_E_DATA_UTF8: return "invalid UTF-8 in string";
     case CFAVRO_E_DATA_MAP_KEY_DUPLICATE: return "duplicate map key";
+    case CFAVRO_E_DATA_UNRESOLVED: return "value has no match in the reader schema";
     case CFAVRO_E_TRAILING_BYTES: return "trailing bytes after the Avro value";
     case CFAVRO_E_LIMIT_DEPTH: return "nesting depth limit exceeded";
     case CFAVRO_E_LIMIT_ITEMS: return "item count limit exceeded";

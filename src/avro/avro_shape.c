@@ -162,6 +162,11 @@ static avro_schema_t node_schema(shape_build *b, uint32_t index)
     }
     case CF_UNION:
         return union_schema(b, n);
+    case CF_RESOLVED:
+        /* A writer/reader program: its avro-c shape is the reader schema's,
+         * built from the reader, not from the program. */
+        avro_set_error("a reader-resolved program has the shape of its reader schema");
+        return NULL;
     }
     return NULL;
 }

@@ -140,6 +140,7 @@ typedef struct cf_node_aux {
     uint32_t union_branch; /* ...and as which branch (duplicate check) */
     uint32_t doc;          /* the text that defined it: a dependency's index, or
                               ndeps for the root (redefinition messages) */
+    cf_node_meta meta;     /* aliases, defaults: copied into the schema at the end */
 } cf_node_aux;
 
 typedef struct cf_ctx {
@@ -294,6 +295,7 @@ static int node_new(cf_ctx *c, const cf_loc *loc, cf_kind kind, uint32_t *out)
     }
     memset(&c->aux[c->count], 0, sizeof c->aux[c->count]);
     c->aux[c->count].doc = c->doc;
+    c->aux[c->count].meta.enum_default = UINT32_MAX;
     cf_node *n = &c->nodes[c->count];
     memset(n, 0, sizeof *n);
     n->kind = (uint8_t)kind;
@@ -465,7 +467,59 @@ typedef struct cf_defname {
     cf_str full;
     cf_str short_name;
     uint32_t ns; /* number of the namespace part of full */
+    const cf_str *aliases; /* full names */
+    uint32_t alias_count;
 } cf_defname;
+
+/* The "aliases" of `obj` (already checked by check_aliases) copied into the
+ * arena for reader-schema resolution: a named type's (field NULL) as full
+ * names, a relative alias taking the namespace number `ns`; a field's as
+ * written. A named type's aliases count against limit.schema.names.bytes
+ * like its full name, for the same reason. */
+static int keep_aliases(cf_ctx *c, const json_t *obj, uint32_t ns, bool of_field,
+                        const cf_loc *loc, const cf_str **out, uint32_t *count)
+{
+    const json_t *aj = json_object_get(obj, "aliases");
+    size_t na = json_array_size(aj); /* 0 when absent */
+    *out = NULL;
+    *count = 0;
+    if (na == 0) {
+        return CFAVRO_OK;
+    }
+    cf_str *al = cf_arena_calloc(&c->arena, na, sizeof *al);
+    if (al == NULL) {
+        return nomem(c);
+    }
+    cf_ns_text space = ns == 0 || of_field ? (cf_ns_text){NULL, 0} : c->ns_text[ns];
+    for (size_t i = 0; i < na; i++) {
+        const json_t *a = json_array_get(aj, i);
+        const char *s = json_string_value(a);
+        size_t len = json_string_length(a);
+        size_t pre = last_dot(s, len) == NULL && space.len > 0 ? space.len + 1 : 0;
+        if (!of_field) {
+            if (pre + len > c->lim->max_name_bytes - c->name_bytes) {
+                return fail(c, loc, CFAVRO_E_LIMIT_SCHEMA,
+                            "aliases of named types take over limit.schema.names.bytes (%zu)",
+                            c->lim->max_name_bytes);
+            }
+            c->name_bytes += pre + len;
+        }
+        char *t = cf_arena_alloc(&c->arena, pre + len + 1);
+        if (t == NULL) {
+            return nomem(c);
+        }
+        if (pre > 0) {
+            memcpy(t, space.ptr, space.len);
+            t[space.len] = '.';
+        }
+        memcpy(t + pre, s, len);
+        t[pre + len] = '\0';
+        al[i] = (cf_str){t, (uint32_t)(pre + len)};
+    }
+    *out = al;
+    *count = (uint32_t)na;
+    return CFAVRO_OK;
+}
 
 static int parse_name(cf_ctx *c, const json_t *obj, const char *what, uint32_t ns,
                       const cf_loc *loc, cf_defname *dn)
@@ -555,7 +609,8 @@ static int parse_name(cf_ctx *c, const json_t *obj, const char *what, uint32_t n
     dn->short_name.ptr = full + full_len - short_len;
     dn->short_name.len = (uint32_t)short_len;
     dn->ns = own;
-    return check_aliases(c, obj, loc, what, full, NULL, 0);
+    TRY(check_aliases(c, obj, loc, what, full, NULL, 0));
+    return keep_aliases(c, obj, own, false, loc, &dn->aliases, &dn->alias_count);
 }
 
 /* Create the node of a named type and register its name, so that later
@@ -567,6 +622,8 @@ static int named_node(cf_ctx *c, const cf_loc *loc, cf_kind kind, const cf_defna
     cf_node *n = &c->nodes[*out];
     n->name = dn->full;
     n->short_name = dn->short_name;
+    c->aux[*out].meta.aliases = dn->aliases;
+    c->aux[*out].meta.alias_count = dn->alias_count;
     uint32_t existing;
     if (cf_strtab_put_in(&c->names, dn->ns, dn->short_name.ptr, dn->short_name.len, *out,
                          &existing) != 0) {
@@ -581,6 +638,29 @@ static int named_node(cf_ctx *c, const cf_loc *loc, cf_kind kind, const cf_defna
 
 static int compile_type(cf_ctx *c, json_t *j, uint32_t ns, const cf_loc *loc, uint32_t depth,
                         uint32_t *out);
+
+/* A field's "default" (NULL: none) as compact JSON text in the arena, for
+ * schema_defaults.c to encode when a reader schema needs it. jansson
+ * escapes U+0000 and everything else a reparse needs. */
+static int keep_default(cf_ctx *c, const json_t *dj, cf_str *out)
+{
+    out->ptr = NULL;
+    out->len = 0;
+    if (dj == NULL) {
+        return CFAVRO_OK;
+    }
+    /* Measured, then written straight into the arena. */
+    size_t flags = JSON_ENCODE_ANY | JSON_COMPACT;
+    size_t len = json_dumpb(dj, NULL, 0, flags);
+    char *text = len > 0 && len < UINT32_MAX ? cf_arena_alloc(&c->arena, len + 1) : NULL;
+    if (text == NULL || json_dumpb(dj, text, len, flags) != len) {
+        return nomem(c);
+    }
+    text[len] = '\0';
+    out->ptr = text;
+    out->len = (uint32_t)len;
+    return CFAVRO_OK;
+}
 
 static int compile_record(cf_ctx *c, json_t *obj, uint32_t ns, const cf_loc *loc,
                           uint32_t depth, uint32_t *out)
@@ -668,6 +748,20 @@ static int compile_record(cf_ctx *c, json_t *obj, uint32_t ns, const cf_loc *loc
     }
     c->nodes[idx].fields = fa;
     c->nodes[idx].count = (uint32_t)nf;
+    /* What a reader schema needs of each field: its aliases and default. */
+    cf_field_meta *fm = NULL;
+    if (nf > 0) {
+        fm = cf_arena_calloc(&c->arena, nf, sizeof *fm);
+        if (fm == NULL) {
+            return nomem(c);
+        }
+    }
+    for (size_t i = 0; i < nf; i++) {
+        const json_t *f = json_array_get(fields, i);
+        TRY(keep_aliases(c, f, 0, true, loc, &fm[i].aliases, &fm[i].alias_count));
+        TRY(keep_default(c, json_object_get(f, "default"), &fm[i].default_json));
+    }
+    c->aux[idx].meta.fields = fm;
     /* Pass 2: field types. The field object stays at hand here for what a
      * reader schema will need later (defaults, aliases, order). */
     uint32_t min = 0;
@@ -761,6 +855,9 @@ static int compile_enum(cf_ctx *c, json_t *obj, uint32_t ns, const cf_loc *loc, 
             return nomem(c);
         }
     }
+    c->aux[idx].meta.enum_default =
+        dj != NULL ? cf_strtab_get(&c->scratch, json_string_value(dj), json_string_length(dj))
+                   : UINT32_MAX;
     cf_node *n = &c->nodes[idx];
     n->count = (uint32_t)ns_count;
     n->symbols = quoted;
@@ -990,10 +1087,16 @@ static int finish(cf_ctx *c, const char *json, size_t len, uint32_t root, cf_sch
 {
     cf_schema *s = cf_arena_calloc(&c->arena, 1, sizeof *s);
     cf_node *nodes = cf_arena_calloc(&c->arena, c->count, sizeof *nodes);
-    if (s == NULL || nodes == NULL || cf_arena_str(&c->arena, json, len, &s->json) != 0) {
+    cf_node_meta *meta = cf_arena_calloc(&c->arena, c->count, sizeof *meta);
+    if (s == NULL || nodes == NULL || meta == NULL ||
+        cf_arena_str(&c->arena, json, len, &s->json) != 0) {
         return nomem(c);
     }
     memcpy(nodes, c->nodes, (size_t)c->count * sizeof *nodes);
+    for (uint32_t i = 0; i < c->count; i++) {
+        meta[i] = c->aux[i].meta;
+    }
+    s->meta = meta;
     /* Now that every min_size is known, count each record's fields that can
      * take no input bytes: the walker charges them to limit.items once per
      * record instead of testing every field. */

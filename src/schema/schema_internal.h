@@ -36,8 +36,15 @@ typedef enum cf_kind {
     CF_RECORD, /* count = number of fields, fields[] */
     CF_ARRAY,  /* child = item node */
     CF_MAP,    /* child = value node */
-    CF_UNION   /* count = number of branches, branches[] */
+    CF_UNION,  /* count = number of branches, branches[] */
+    /* Only in a program compiled from a (writer, reader) pair
+     * (schema_resolve_internal.h): a step of schema resolution, reading the
+     * writer's encoding and emitting the reader's node `child`; `res` says
+     * how. A schema compiled from one text never holds one. */
+    CF_RESOLVED
 } cf_kind;
+
+struct cf_resolution; /* schema_resolve_internal.h */
 
 /* Logical types the compiler recognised. A logicalType attribute that is
  * unknown, or invalid for its underlying type (per the Avro spec), is ignored:
@@ -100,7 +107,10 @@ typedef struct cf_node {
     cf_str short_name; /* record/enum/fixed: name without namespace (Trade), the
                           tail of `name`; the root's is the first error path
                           segment */
-    cf_field *fields;  /* CF_RECORD: count entries */
+    union {
+        cf_field *fields;  /* CF_RECORD: count entries */
+        const struct cf_resolution *res; /* CF_RESOLVED */
+    };
     cf_branch *branches; /* CF_UNION: count entries */
     cf_str *symbols;   /* CF_ENUM: count entries, each pre-escaped with quotes: "BUY" */
     /* CF_ENUM: count entries, raw symbol text: BUY. Nothing reads them yet;
@@ -133,11 +143,32 @@ typedef struct cf_schema_limits {
 /* Fill `limits` with the defaults listed above. */
 void cf_schema_limits_default(cf_schema_limits *limits);
 
+/* What only schema resolution reads (never the walker), kept per field and
+ * per node beside the program: aliases as full names (a named type's
+ * relative aliases completed with its namespace, as the specification
+ * says), field defaults as compact JSON text (jansson's rendering of the
+ * schema's "default", U+0000 escaped) for schema_defaults.c to encode. */
+typedef struct cf_field_meta {
+    cf_str default_json; /* ptr NULL: the field has no default */
+    const cf_str *aliases;
+    uint32_t alias_count;
+} cf_field_meta;
+
+typedef struct cf_node_meta {
+    const cf_str *aliases;        /* named types: full names */
+    uint32_t alias_count;
+    uint32_t enum_default;        /* CF_ENUM: symbol index, or UINT32_MAX for none */
+    const cf_field_meta *fields;  /* CF_RECORD: count entries */
+} cf_node_meta;
+
 typedef struct cf_schema {
     cf_node *nodes;
     uint32_t node_count;
     uint32_t root;      /* node index of the top-level type */
     cf_str json;        /* a copy of the schema text as given */
+    /* node_count entries (NULL in a resolved program, which is never
+     * resolved again) */
+    const cf_node_meta *meta;
     /* private to the compiler: the arena's chain of blocks, which holds
      * everything above (this struct included) */
     void *priv;

@@ -180,7 +180,8 @@ static void format_path(const cf_walk *w, const cf_schema *schema, char *dst, si
     const cf_node *root = &schema->nodes[schema->root];
     if (w->segs_dropped) {
         path_append(dst, cap, &k, "...");
-    } else if (root->kind == CF_RECORD) {
+    } else if (root->kind == CF_RECORD ||
+               (root->kind == CF_RESOLVED && root->short_name.ptr != NULL)) {
         path_append(dst, cap, &k, "%s", root->short_name.ptr);
     }
     for (uint32_t i = w->nsegs; i-- > 0;) {

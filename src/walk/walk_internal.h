@@ -133,6 +133,12 @@ int cf_walk_fail(cf_walk *w, int status, const uint8_t *at, const char *fmt, ...
 int cf_walk_read_long_slow(cf_walk *w, int64_t *v);
 int cf_walk_read_int_slow(cf_walk *w, int32_t *v);
 
+/* Check and pass one value of node `node` of the program `nodes` (a
+ * writer's, while a resolved program runs: a field the reader lacks), with
+ * every check the validate walk makes and within the same limits, emitting
+ * nothing (walk_validate.c). */
+int cf_walk_skip(cf_walk *w, const cf_node *nodes, uint32_t node);
+
 /* Bytes left after the value: the failure (out of line, it is rare). */
 int cf_walk_fail_trailing(cf_walk *w, const uint8_t *payload, size_t len);
 

@@ -42,8 +42,8 @@ static int key_cmp(const cf_map_key *a, const cf_map_key *b, bool replace)
     return memcmp(a->ptr, b->ptr, a->len);
 }
 
-/* Room for `need` entries. */
-static int keys_reserve(cf_walk *w, size_t need, const uint8_t *at)
+/* Room for `need` entries (walk_keys_internal.h). */
+int cf_walk_keys_reserve(cf_walk *w, size_t need, const uint8_t *at)
 {
     cf_walk_keys *ks = w->keys;
     if (need <= ks->cap) {
@@ -127,7 +127,7 @@ int cf_walk_key_add_slow(cf_walk *w, uint64_t index, const uint8_t *at, const ui
     bool runs = count >= CF_MAP_KEYS_LINEAR;
     /* The new key, and in runs the merge space above it: at most half the
      * map's keys (the largest run a carry merges). */
-    int rc = keys_reserve(w, top + 1 + (runs ? count / 2 + 1 : 0), at);
+    int rc = cf_walk_keys_reserve(w, top + 1 + (runs ? count / 2 + 1 : 0), at);
     if (rc != CFAVRO_OK) {
         return rc;
     }

@@ -82,6 +82,12 @@ static CF_ALWAYS_INLINE int cf_walk_key_add(cf_walk *w, uint64_t index, const ui
     return cf_walk_key_add_slow(w, index, at, key, len);
 }
 
+/* Room for `need` entries on the key stack (for a map's keys, or a resolved
+ * record's saved field positions, which sit on the same stack so that the
+ * maps inside those fields push above them). Fails with CFAVRO_E_NOMEM,
+ * recorded at `at`. */
+int cf_walk_keys_reserve(cf_walk *w, size_t need, const uint8_t *at);
+
 /* The end of a map of `count` entries: pop its keys. */
 static CF_ALWAYS_INLINE void cf_walk_keys_pop(cf_walk *w, uint64_t count)
 {

@@ -73,6 +73,7 @@
  * to drop what the failed walk emitted. Both return nothing.
  */
 
+#include "schema_resolve_internal.h"
 #include "utf8_internal.h"
 #include "walk_keys_internal.h"
 #include "walk_read_internal.h"
@@ -88,6 +89,7 @@
 static CF_NOINLINE int CF_WALK_NAME(walk_value)(CF_EMITTER *e, uint32_t node);
 static CF_NOINLINE int CF_WALK_NAME(nested)(CF_EMITTER *e, const cf_node *n);
 static CF_ALWAYS_INLINE int CF_WALK_NAME(value_body)(CF_EMITTER *e, const cf_node *n);
+static CF_NOINLINE int CF_WALK_NAME(resolved)(CF_EMITTER *e, const cf_node *n);
 
 /* A string or bytes value: length prefix, then that many bytes. On success
  * *data points at the bytes inside the payload. */
@@ -391,8 +393,257 @@ static CF_ALWAYS_INLINE int CF_WALK_NAME(value_body)(CF_EMITTER *e, const cf_nod
     case CF_ARRAY:
     case CF_MAP:
         return CF_WALK_NAME(nested)(e, n);
+    case CF_RESOLVED: /* only in programs compiled with a reader schema */
+        return CF_WALK_NAME(resolved)(e, n);
     }
     return cf_walk_fail(w, CFAVRO_E_INTERNAL, at, "internal: unknown node kind %d", n->kind);
+}
+
+/* ---- schema resolution (schema_resolve_internal.h) -----------------------
+ *
+ * CF_RESOLVED nodes read the writer's encoding and call the hooks with the
+ * reader's nodes, so emitters never see a resolution. Kept out of line: a
+ * program without a reader schema never reaches this code. */
+
+/* A value the reader never sees (a dropped field), or sees later (a saved
+ * field, which its REPLAY reads again with every check), passed inline when
+ * its extent is a length or a width: bounds-checked, its text unchecked
+ * (it is never output from here), as Avro's own resolving readers skip.
+ * A union's index is checked (it decides what follows) and its branch
+ * passed the same way. Anything else (booleans, enums, records, arrays,
+ * maps) takes the full skip (cf_walk_skip), every check included. */
+static CF_ALWAYS_INLINE int CF_WALK_NAME(pass_flat)(cf_walk *w, const cf_node *wn,
+                                                   uint32_t type)
+{
+    const cf_node *t = &wn[type];
+    const uint8_t *at = w->p;
+    if (t->kind == CF_UNION) { /* its branch, which is never a union */
+        int32_t b;
+        TRY(cf_read_int(w, &b));
+        if (CF_UNLIKELY(b < 0 || (uint32_t)b >= t->count)) {
+            w->p = at;
+            return cf_walk_skip(w, wn, type); /* its own index message */
+        }
+        type = t->branches[b].type;
+        t = &wn[type];
+    }
+    switch ((cf_kind)t->kind) {
+    case CF_NULL:
+        return CFAVRO_OK;
+    case CF_STRING:
+    case CF_BYTES: {
+        const uint8_t *s = NULL;
+        size_t len = 0;
+        return CF_WALK_NAME(read_span)(w, t->kind == CF_STRING ? "string" : "bytes", &s, &len);
+    }
+    case CF_INT:
+    case CF_LONG: {
+        int64_t v;
+        return cf_read_long(w, &v); /* an int out of range: its replay says so */
+    }
+    case CF_FLOAT:
+    case CF_DOUBLE:
+    case CF_FIXED: {
+        size_t width = t->kind == CF_FLOAT ? 4 : t->kind == CF_DOUBLE ? 8 : t->count;
+        if (CF_UNLIKELY(cf_remaining(w) < width)) {
+            return cf_walk_skip(w, wn, type); /* its own truncation message */
+        }
+        w->p += width;
+        return CFAVRO_OK;
+    }
+    default:
+        return cf_walk_skip(w, wn, type);
+    }
+}
+
+/* Any record step but READ (schema_resolve_internal.h). */
+static CF_NOINLINE int CF_WALK_NAME(record_step)(CF_EMITTER *e, const cf_node *rn,
+                                                 const cf_rstep *s, size_t base)
+{
+    cf_walk *w = &e->core;
+    const uint8_t *resume = w->p;
+    int rc;
+    switch ((cf_rstep_op)s->op) {
+    case CF_RSTEP_SAVE:
+        w->keys->keys[base + s->slot].ptr = w->p;
+        return CF_WALK_NAME(pass_flat)(w, s->writer_nodes, s->type);
+    case CF_RSTEP_SKIP:
+        return CF_WALK_NAME(pass_flat)(w, s->writer_nodes, s->type);
+    case CF_RSTEP_REPLAY:
+        TRY(CF_EMIT(field)(e, rn, s->field));
+        w->p = w->keys->keys[base + s->slot].ptr;
+        rc = CF_WALK_NAME(value_body)(e, &w->nodes[s->type]);
+        if (CF_LIKELY(rc == CFAVRO_OK)) {
+            w->p = resume;
+        }
+        return rc;
+    case CF_RSTEP_DEFAULT: {
+        TRY(CF_EMIT(field)(e, rn, s->field));
+        const uint8_t *end = w->end;
+        w->p = s->dflt;
+        w->end = s->dflt + s->dflt_len;
+        rc = CF_WALK_NAME(value_body)(e, &w->nodes[s->type]);
+        w->p = resume;
+        w->end = end;
+        if (CF_UNLIKELY(rc != CFAVRO_OK)) {
+            /* Only a limit can stop a default (it was checked when it was
+             * encoded): report it where the record's bytes are. */
+            w->err_at = resume;
+        }
+        return rc;
+    }
+    case CF_RSTEP_READ:
+        break;
+    }
+    return cf_walk_fail(w, CFAVRO_E_INTERNAL, w->p, "internal: unexpected record step %d",
+                        s->op);
+}
+
+/* A resolved record: steps in writer order, fields emitted in reader order
+ * (schema_resolve_internal.h). Saved field starts live on the key stack, so
+ * maps inside this record's fields push their keys above them. */
+static CF_NOINLINE int CF_WALK_NAME(resolved_record)(CF_EMITTER *e, const cf_node *n,
+                                                     const cf_node *rn)
+{
+    cf_walk *w = &e->core;
+    const cf_resolution *r = n->res;
+    if (r->zero_charge > 0) {
+        if (CF_UNLIKELY(w->zero_items_left < r->zero_charge)) {
+            return cf_walk_fail(w, CFAVRO_E_LIMIT_ITEMS, w->p,
+                                "more than limit.items (%llu) values that take no input bytes",
+                                (unsigned long long)w->limits->max_items);
+        }
+        w->zero_items_left -= r->zero_charge;
+    }
+    TRY(CF_EMIT(record_begin)(e, rn));
+    size_t base = w->keys_top;
+    if (r->slots > 0) {
+        TRY(cf_walk_keys_reserve(w, base + r->slots, w->p));
+        w->keys_top = base + r->slots;
+    }
+    for (uint32_t i = 0; i < r->count; i++) {
+        const cf_rstep *s = &r->steps[i];
+        int rc;
+        if (CF_LIKELY(s->op == CF_RSTEP_READ)) { /* the common step, as a plain record */
+            TRY(CF_EMIT(field)(e, rn, s->field));
+            rc = CF_WALK_NAME(value_body)(e, &w->nodes[s->type]);
+        } else {
+            rc = CF_WALK_NAME(record_step)(e, rn, s, base);
+        }
+        if (CF_UNLIKELY(rc != CFAVRO_OK)) {
+            /* The field the failure is in: the reader's, or the writer's
+             * for a field being passed. */
+            cf_str name = s->op == CF_RSTEP_SKIP || s->op == CF_RSTEP_SAVE
+                              ? s->wname
+                              : rn->fields[s->field].name;
+            cf_walk_push_seg(w, (cf_path_seg){CF_SEG_FIELD, name.len, name.ptr, 0});
+            return rc;
+        }
+    }
+    w->keys_top = base;
+    return CF_EMIT(record_end)(e, rn);
+}
+
+/* A writer branch or symbol the reader has no counterpart for. */
+static CF_NOINLINE int CF_WALK_NAME(unresolved)(cf_walk *w, const cf_resolution *r,
+                                                const cf_node *rn, uint32_t index,
+                                                const uint8_t *at)
+{
+    const cf_node *wn = &r->writer_nodes[r->writer];
+    if (wn->kind == CF_ENUM) {
+        return cf_walk_fail(w, CFAVRO_E_DATA_UNRESOLVED, at,
+                            "writer enum %s symbol %s (index %u) is not in reader enum %s, "
+                            "which has no default",
+                            wn->name.ptr, wn->symbol_names[index].ptr, index, rn->name.ptr);
+    }
+    return cf_walk_fail(w, CFAVRO_E_DATA_UNRESOLVED, at,
+                        "writer union branch %u (%s) matches no type of the reader's %s",
+                        index, r->writer_nodes[wn->branches[index].type].name.ptr,
+                        rn->kind == CF_UNION ? "union" : rn->name.ptr);
+}
+
+static CF_NOINLINE int CF_WALK_NAME(resolved)(CF_EMITTER *e, const cf_node *n)
+{
+    cf_walk *w = &e->core;
+    const cf_resolution *r = n->res;
+    const cf_node *rn = &w->nodes[n->child];
+    const uint8_t *at = w->p;
+    switch ((cf_rop)r->op) {
+    case CF_ROP_RECORD: {
+        if (CF_UNLIKELY(w->depth_left == 0)) {
+            return cf_walk_fail(w, CFAVRO_E_LIMIT_DEPTH, w->p,
+                                "nesting deeper than limit.depth (%u)", w->limits->max_depth);
+        }
+        w->depth_left--;
+        int rc = CF_WALK_NAME(resolved_record)(e, n, rn);
+        w->depth_left++;
+        return rc;
+    }
+    case CF_ROP_ENUM:
+    case CF_ROP_UNION:
+    case CF_ROP_UNION_TO_ONE: {
+        int32_t i;
+        TRY(cf_read_int(w, &i));
+        if (CF_UNLIKELY(i < 0 || (uint32_t)i >= r->count)) {
+            bool is_enum = r->op == CF_ROP_ENUM;
+            return cf_walk_fail(w, is_enum ? CFAVRO_E_DATA_ENUM_INDEX : CFAVRO_E_DATA_UNION_INDEX,
+                                at, "%s index %d out of range (%u %s)",
+                                is_enum ? "enum" : "union branch", (int)i, r->count,
+                                is_enum ? "symbols" : "branches");
+        }
+        uint32_t to = r->op == CF_ROP_UNION_TO_ONE ? r->types[i] : r->map[i];
+        if (CF_UNLIKELY(to == CF_NO_MATCH)) {
+            return CF_WALK_NAME(unresolved)(w, r, rn, (uint32_t)i, at);
+        }
+        if (r->op == CF_ROP_ENUM) {
+            return CF_EMIT(enum)(e, rn, to);
+        }
+        if (r->op == CF_ROP_UNION_TO_ONE) {
+            return CF_WALK_NAME(walk_value)(e, to);
+        }
+        TRY(CF_EMIT(branch_begin)(e, rn, to));
+        TRY(CF_WALK_NAME(walk_value)(e, r->types[i]));
+        return CF_EMIT(branch_end)(e, rn, to);
+    }
+    case CF_ROP_TO_UNION:
+        TRY(CF_EMIT(branch_begin)(e, rn, r->branch));
+        TRY(CF_WALK_NAME(walk_value)(e, r->types[0]));
+        return CF_EMIT(branch_end)(e, rn, r->branch);
+    case CF_ROP_INT_LONG:
+    case CF_ROP_INT_FLOAT:
+    case CF_ROP_INT_DOUBLE: {
+        int32_t v;
+        TRY(cf_read_int(w, &v));
+        return r->op == CF_ROP_INT_LONG    ? CF_EMIT(long)(e, rn, v)
+               : r->op == CF_ROP_INT_FLOAT ? CF_EMIT(float)(e, rn, (float)v)
+                                           : CF_EMIT(double)(e, rn, (double)v);
+    }
+    case CF_ROP_LONG_FLOAT:
+    case CF_ROP_LONG_DOUBLE: {
+        int64_t v;
+        TRY(cf_read_long(w, &v));
+        return r->op == CF_ROP_LONG_FLOAT ? CF_EMIT(float)(e, rn, (float)v)
+                                          : CF_EMIT(double)(e, rn, (double)v);
+    }
+    case CF_ROP_FLOAT_DOUBLE: {
+        if (CF_UNLIKELY(cf_remaining(w) < 4)) {
+            return cf_walk_fail(w, CFAVRO_E_DATA_TRUNCATED, at,
+                                "data ends inside a float (%zu of 4 bytes)", cf_remaining(w));
+        }
+        float v = cf_float_from_bits(cf_load_le32(w->p));
+        w->p += 4;
+        return CF_EMIT(double)(e, rn, (double)v);
+    }
+    case CF_ROP_STRING_BYTES:
+    case CF_ROP_BYTES_STRING: {
+        const uint8_t *s = NULL;
+        size_t len = 0;
+        bool to_bytes = r->op == CF_ROP_STRING_BYTES;
+        TRY(CF_WALK_NAME(read_span)(w, to_bytes ? "string" : "bytes", &s, &len));
+        return to_bytes ? CF_EMIT(bytes)(e, rn, s, len) : CF_WALK_NAME(text)(e, rn, s, len, false);
+    }
+    }
+    return cf_walk_fail(w, CFAVRO_E_INTERNAL, at, "internal: unknown resolution %d", r->op);
 }
 
 /* The walk of one payload, for the instantiation's entry point (rules in
