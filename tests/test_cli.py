@@ -10,6 +10,7 @@ Set CFAVRO_CLI_WRAPPER (e.g. "valgrind --error-exitcode=99 ...") to run the
 binary under a wrapper.
 """
 import base64
+import json
 import os
 import re
 import select
@@ -18,6 +19,7 @@ import struct
 import subprocess
 import sys
 import tempfile
+import time
 import unittest
 
 from avro_bytes import long_, string_  # Avro binary encoding (shared with fuzz/make_seeds.py)
@@ -662,6 +664,84 @@ class Configuration(CliTest):
                 self.assertIn("schema.registry.url", run.err)
         run = cfavro("decode", "--registry", "ftp://sr.example", stdin=TRADES[0])
         self.assertUsage(run, "--registry: config schema.registry.url: invalid value")
+
+
+class ReaderSchema(CliTest):
+    """--reader-schema FILE and the registry's latest version as the reader."""
+
+    def assertUsage(self, run, text):
+        self.assertEqual(run.code, 2, run.err)
+        self.assertEqual(run.out, "")
+        self.assertIn(text, run.err)
+
+    def test_reader_equal_to_writer(self):
+        path = self.write("reader.avsc", TRADE_SCHEMA.encode())
+        self.assertOk(self.decode("--reader-schema", path, "--format", "len32be",
+                                  stdin=len32be(TRADES)), TRADES_JSON)
+        self.assertOk(self.decode("--reader-schema=" + path, "--format", "len32be",
+                                  stdin=len32be(TRADES)), TRADES_JSON)
+
+    def test_incompatible_reader_names_the_path(self):
+        # qty: long in the writer, string in the reader: no promotion.
+        bad = TRADE_SCHEMA.replace('"name": "qty", "type": "long"',
+                                   '"name": "qty", "type": "string"')
+        self.assertNotEqual(bad, TRADE_SCHEMA)
+        path = self.write("bad-reader.avsc", bad.encode())
+        run = self.decode("--reader-schema", path, "--format", "len32be",
+                          stdin=len32be(TRADES[:2]))
+        self.assertEqual(run.code, 1, run.err)
+        self.assertEqual(run.out, "")
+        failures = [l for l in run.err_lines if "error 901" in l]
+        self.assertEqual(len(failures), 2, run.err)
+        self.assertIn("path Trade.qty", failures[0])
+
+    def test_reader_schema_errors(self):
+        self.assertUsage(self.decode("--reader-schema", os.path.join(self.dir, "nope.avsc"),
+                                     stdin=TRADES[0]), "--reader-schema")
+        path = self.write("broken.avsc", b'{"type": "record", "name": "T"')
+        self.assertUsage(self.decode("--reader-schema", path, stdin=TRADES[0]),
+                         "config reader.schema: ")
+        path = self.write("nul.avsc", b'"string"\x00')
+        self.assertUsage(self.decode("--reader-schema", path, stdin=TRADES[0]), "NUL byte")
+
+    def test_latest_version_needs_subject(self):
+        run = self.decode("-X", "use.latest.version=true", "-X",
+                          "schema.registry.url=http://127.0.0.1:1", stdin=TRADES[0])
+        if HAVE_REGISTRY:
+            self.assertUsage(run, "cfavro.reader.subject")
+        else:
+            self.assertUsage(run, "use.latest.version")
+
+    def test_latest_version_from_registry(self):
+        if not HAVE_REGISTRY:
+            self.skipTest("no registry client in this build")
+        server = os.path.join(os.path.dirname(os.path.abspath(__file__)), "registry",
+                              "server.py")
+        data = {"contexts": {".": {"ids": {"7": {"schema": TRADE_SCHEMA}},
+                                   "subjects": {"trade-value": {"1": {"id": 7}}}}}}
+        data_path = self.write("reader-registry.json", json.dumps(data).encode())
+        port_file = os.path.join(self.dir, "reader-registry.port")
+        proc = subprocess.Popen([sys.executable, server, "--data", data_path, "--port-file",
+                                 port_file], stdout=subprocess.DEVNULL)
+        try:
+            for _ in range(200):
+                if os.path.exists(port_file):
+                    break
+                time.sleep(0.05)
+            with open(port_file) as f:
+                url = "http://127.0.0.1:%s" % f.read().strip()
+            run = cfavro("decode", "--registry", url, "-X", "use.latest.version=true",
+                         "-X", "cfavro.reader.subject=trade-value", "--format", "len32be",
+                         stdin=len32be(TRADES))
+            self.assertOk(run, TRADES_JSON)
+            run = cfavro("decode", "--registry", url, "-X", "use.latest.version=true",
+                         "-X", "cfavro.reader.subject=other-value", "-X", "max.retries=0",
+                         stdin=TRADES[0])
+            self.assertEqual(run.code, 1, run.err)
+            self.assertIn('reader schema (subject "other-value", latest version)', run.err)
+        finally:
+            proc.terminate()
+            proc.wait()
 
 
 class HeaderMode(CliTest):

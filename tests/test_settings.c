@@ -80,6 +80,13 @@ static const char *valid_value(const cf_setting_row *row)
     if (row->info.default_value != NULL) {
         return row->info.default_value;
     }
+    if (strcmp(row->info.name, "reader.schema") == 0) {
+        return "\"string\""; /* compiled when set */
+    }
+    if (row->parser == CF_PARSE_UINT) {
+        assert_int_equal(row->min, 1); /* cfavro.reader.version */
+        return "1";
+    }
     assert_int_equal(row->parser, CF_PARSE_TEXT);
     switch ((cf_text_rule)row->text_rule) {
     case CF_TEXT_NONEMPTY: return "/etc/cfavro/x";
@@ -200,15 +207,19 @@ static void test_rows_write_their_fields(void **state)
         cf_schema_limits l;
         cf_registry_config r;
         memset(&r, 0, sizeof r);
-        cf_settings_target t = {.options = &o, .schema = &l, .registry = &r};
+        cf_reader_config rd;
+        memset(&rd, 0, sizeof rd);
+        cf_settings_target t = {.options = &o, .schema = &l, .registry = &r, .reader = &rd};
         void *base = row->target == CF_TARGET_OPTIONS          ? (void *)&o
                      : row->target == CF_TARGET_SCHEMA_LIMITS ? (void *)&l
+                     : row->target == CF_TARGET_READER        ? (void *)&rd
                                                                : (void *)&r;
         size_t size = row->target == CF_TARGET_OPTIONS          ? sizeof o
                       : row->target == CF_TARGET_SCHEMA_LIMITS ? sizeof l
+                      : row->target == CF_TARGET_READER        ? sizeof rd
                                                                 : sizeof r;
         unsigned char before[sizeof(cf_options) + sizeof(cf_schema_limits) +
-                             sizeof(cf_registry_config)];
+                             sizeof(cf_registry_config) + sizeof(cf_reader_config)];
         char text[32];
         size_t tries = row->parser == CF_PARSE_CHOICE ? row->nchoices : 2;
         for (size_t k = 0; k < tries; k++) {
@@ -332,16 +343,21 @@ static void test_listing_matches_table(void **state)
             assert_null(s->default_value);
             secrets++;
         }
-        if (s->scope == CFAVRO_SETTING_DECODER) {
+        if (s->scope == CFAVRO_SETTING_DECODER && row->target != CF_TARGET_READER) {
             assert_non_null(s->default_value);
             assert_int_equal(row->target, CF_TARGET_OPTIONS);
+        }
+        /* reader.schema, the one decoder key without a default: no reader. */
+        if (s->scope == CFAVRO_SETTING_DECODER && row->target == CF_TARGET_READER) {
+            assert_string_equal(s->name, "reader.schema");
+            assert_null(s->default_value);
         }
         /* Every row has a place to go but the one whose only word is the
          * behaviour anyway. */
         assert_int_equal(row->target == CF_TARGET_NONE,
                          strcmp(s->name, "bearer.auth.credentials.source") == 0);
         /* Text is stored as text, numbers as numbers. */
-        if (row->target == CF_TARGET_REGISTRY) {
+        if (row->target == CF_TARGET_REGISTRY || row->target == CF_TARGET_READER) {
             assert_int_equal(row->field == CF_FIELD_TEXT, row->parser == CF_PARSE_TEXT);
         }
         /* The accepted text is what the parser accepts. */
@@ -373,7 +389,8 @@ static void test_listing_matches_table(void **state)
         "json.nonfinite", "json.invalid.utf8", "decode.trailing.bytes", "limit.depth",
         "limit.items", "limit.output.bytes", "limit.schema.bytes", "limit.schema.depth",
         "limit.schema.nodes", "limit.schema.fields", "limit.schema.branches",
-        "limit.schema.symbols", "limit.schema.fixed.size", "limit.schema.names.bytes"};
+        "limit.schema.symbols", "limit.schema.fixed.size", "limit.schema.names.bytes",
+        "reader.schema"};
     static const char *const reserved[] = {
         "schema.registry.url", "basic.auth.credentials.source", "basic.auth.user.info",
         "bearer.auth.credentials.source", "bearer.auth.token", "bearer.auth.logical.cluster",
@@ -381,7 +398,8 @@ static void test_listing_matches_table(void **state)
         "ssl.key.location", "ssl.key.password", "ssl.endpoint.identification.algorithm",
         "request.timeout.ms", "max.retries", "retries.wait.ms", "retries.max.wait.ms",
         "proxy", "schema.registry.context", "cfavro.registry.response.max.bytes",
-        "cfavro.registry.connect.timeout.ms"};
+        "cfavro.registry.connect.timeout.ms", "use.latest.version", "cfavro.reader.subject",
+        "cfavro.reader.version", "latest.cache.ttl.sec"};
     for (size_t i = 0; i < sizeof available / sizeof available[0]; i++) {
         const cf_setting_row *row = cf_settings_find(available[i]);
         if (row == NULL || !is_available(row)) {
@@ -623,7 +641,9 @@ static void test_decoder_refuses_client_keys(void **state)
     assert_non_null(dec);
     for (size_t i = 0; i < cf_setting_row_count; i++) {
         const cf_setting_row *row = &cf_setting_rows[i];
-        const char *value = valid_value(row);
+        /* The reader schema is the writer's own: decoding below is unchanged. */
+        const char *value = strcmp(row->info.name, "reader.schema") == 0 ? k_union_schema
+                                                                           : valid_value(row);
         memset(&err, 0x5a, sizeof err);
         int rc = cfavro_decoder_set(dec, row->info.name, value, &err);
         if (row->info.scope == CFAVRO_SETTING_DECODER) {

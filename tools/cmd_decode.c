@@ -104,6 +104,12 @@ void cf_cmd_decode_help(FILE *out)
         "  --registry URL        schema registry URL(s), comma-separated\n"
         "                        (schema.registry.url). One of the two, or either\n"
         "                        key through -X or -F, is required\n"
+        "  --reader-schema FILE  decode to this reader schema (Avro schema resolution;\n"
+        "                        reader.schema). Or follow the registry:\n"
+        "                        -X use.latest.version=true -X cfavro.reader.subject=S\n"
+        "                        (refreshed every latest.cache.ttl.sec). A writer\n"
+        "                        schema that does not resolve fails its messages\n"
+        "                        with error 901 and the path of the mismatch\n"
         "  --header NAME=VALUE   header mode: every input message is the unprefixed\n"
         "                        payload of a Kafka record whose header NAME\n"
         "                        (__value_schema_id or __key_schema_id) is VALUE,\n"
@@ -312,39 +318,62 @@ static int set_config(decode_args *a, const char *flag, const char *key, const c
     return CF_EXIT_OK;
 }
 
+/* Read the file `path` (named `flag` in messages) whole into a malloc'd,
+ * NUL-terminated *text of *len bytes, refusing more than `max` bytes (one byte
+ * over tells an overlong file from one at the bound). CF_EXIT_OK or a usage
+ * error already reported. */
+static int read_whole_file(const char *flag, const char *path, size_t max, const char *what,
+                           char **text, size_t *len)
+{
+    *text = NULL;
+    FILE *f = fopen(path, "rb");
+    if (f == NULL) {
+        return usage_error("%s %s: cannot open: %s", flag, path, strerror(errno));
+    }
+    struct stat st;
+    if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
+        fclose(f);
+        return usage_error("%s %s: is a directory", flag, path);
+    }
+    size_t cap = max + 1;
+    char *buf = malloc(cap + 1);
+    if (buf == NULL) {
+        fclose(f);
+        return usage_error("%s %s: out of memory", flag, path);
+    }
+    size_t n = fread(buf, 1, cap, f);
+    bool read_failed = ferror(f) != 0;
+    int read_errno = errno;
+    fclose(f);
+    if (read_failed) {
+        free(buf);
+        return usage_error("%s %s: cannot read: %s", flag, path, strerror(read_errno));
+    }
+    if (n == cap) {
+        free(buf);
+        return usage_error("%s %s: larger than %zu bytes, the limit of %s", flag, path, max,
+                           what);
+    }
+    buf[n] = '\0';
+    *text = buf;
+    *len = n;
+    return CF_EXIT_OK;
+}
+
 /* -F FILE: a properties file, read whole (up to the library's bound) and
  * applied with cfavro_config_set_properties. Messages name the file and the
  * line, never a value. */
 static int apply_properties(decode_args *a, const char *path)
 {
-    FILE *f = fopen(path, "rb");
-    if (f == NULL) {
-        return usage_error("-F %s: cannot open: %s", path, strerror(errno));
+    char *text;
+    size_t len;
+    int status = read_whole_file("-F", path, CFAVRO_PROPERTIES_MAX_BYTES, "a properties file",
+                                 &text, &len);
+    if (status != CF_EXIT_OK) {
+        return status;
     }
-    struct stat st;
-    if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
-        fclose(f);
-        return usage_error("-F %s: is a directory", path);
-    }
-    /* One byte over the bound tells an overlong file from one at the bound. */
-    size_t cap = CFAVRO_PROPERTIES_MAX_BYTES + 1;
-    char *text = malloc(cap);
-    if (text == NULL) {
-        fclose(f);
-        return usage_error("-F %s: out of memory", path);
-    }
-    size_t len = fread(text, 1, cap, f);
-    bool read_failed = ferror(f) != 0;
-    int read_errno = errno;
-    fclose(f);
-    int status = CF_EXIT_OK;
     cfavro_error err;
-    if (read_failed) {
-        status = usage_error("-F %s: cannot read: %s", path, strerror(read_errno));
-    } else if (len == cap) {
-        status = usage_error("-F %s: larger than %zu bytes, the limit of a properties file",
-                             path, CFAVRO_PROPERTIES_MAX_BYTES);
-    } else if (cfavro_config_set_properties(a->cfg, text, len, &err) != CFAVRO_OK) {
+    if (cfavro_config_set_properties(a->cfg, text, len, &err) != CFAVRO_OK) {
         status = usage_error("-F %s: %s", path, err.message);
     } else {
         /* The file may set schema.dir or schema.registry.url: which it does
@@ -353,6 +382,28 @@ static int apply_properties(decode_args *a, const char *path)
          * may have replaced it; a later one is checked again). */
         a->properties = true;
         a->schema_dir = NULL;
+    }
+    free(text);
+    return status;
+}
+
+/* --reader-schema FILE: the file's text becomes reader.schema (compiled by
+ * cfavro_client_new, which names the problem). A NUL byte would cut the
+ * text short: refused. The library's limit.schema.bytes bounds what it
+ * takes; the CLI reads at most 64 MiB. */
+static int apply_reader_schema(decode_args *a, const char *path)
+{
+    char *text;
+    size_t len;
+    int status = read_whole_file("--reader-schema", path, (size_t)64 << 20, "a schema file",
+                                 &text, &len);
+    if (status != CF_EXIT_OK) {
+        return status;
+    }
+    if (strlen(text) != len) {
+        status = usage_error("--reader-schema %s: the file holds a NUL byte", path);
+    } else {
+        status = set_config(a, "--reader-schema", "reader.schema", text);
     }
     free(text);
     return status;
@@ -440,6 +491,9 @@ static int apply_value(decode_args *a, const char *name, const char *value)
         }
         return CF_EXIT_OK;
     }
+    if (strcmp(name, "--reader-schema") == 0) {
+        return apply_reader_schema(a, value);
+    }
     if (strcmp(name, "--registry") == 0) {
         return set_config(a, name, "schema.registry.url", value);
     }
@@ -478,7 +532,7 @@ static int apply_value(decode_args *a, const char *name, const char *value)
 static bool takes_value(const char *name)
 {
     static const char *const own[] = {"--schema-dir", "--format", "--max-message-bytes",
-                                      "--set", "--registry", "--header"};
+                                      "--set", "--registry", "--header", "--reader-schema"};
     for (size_t i = 0; i < sizeof own / sizeof own[0]; i++) {
         if (strcmp(name, own[i]) == 0) {
             return true;

@@ -5,6 +5,7 @@
 #include "alloc_internal.h"
 #include "client_internal.h"
 #include "client_load_internal.h"
+#include "client_registry_internal.h"
 #include "config_internal.h"
 #include "error_internal.h"
 
@@ -14,6 +15,28 @@ static cfavro_client *client_fail(cfavro_client *c, cfavro_error *err, int statu
     cf_error_set(err, status, CFAVRO_NO_OFFSET, "%s", why);
     cf_free(c);
     return NULL;
+}
+
+/* The decoders' default reader source from the reader rows (NULL when none
+ * is set): reader.schema is compiled now, so a bad one fails here. */
+static int open_reader(cfavro_client *c, const cf_reader_config *cfg, cfavro_error *err)
+{
+    int rc = cf_reader_config_check(cfg, c->registry != NULL, err);
+    if (rc != CFAVRO_OK) {
+        return rc;
+    }
+    if (cfg->schema != NULL) {
+        return cf_reader_source_new_text(cfg->schema, &c->limits, &c->reader, err);
+    }
+#ifdef CF_HAVE_REGISTRY
+    if (cf_reader_config_from_registry(cfg)) {
+        int32_t version = cfg->use_latest ? CF_REG_VERSION_LATEST : (int32_t)cfg->version;
+        return cf_reader_source_new_registry(cfg->subject, version, cfg->ttl_sec * 1000u,
+                                             cf_client_registry_fetch_reader, c, &c->reader,
+                                             err);
+    }
+#endif
+    return CFAVRO_OK;
 }
 
 cfavro_client *cfavro_client_new(const cfavro_config *cfg, cfavro_error *err)
@@ -38,8 +61,9 @@ cfavro_client *cfavro_client_new(const cfavro_config *cfg, cfavro_error *err)
      * decoders copy. Values were checked by cfavro_config_set; applying can
      * still run out of memory (text values are copied). */
     cf_registry_config reg = {0};
+    cf_reader_config reader = {0};
     cf_settings_target target = {.options = &c->defaults, .schema = &c->limits,
-                                 .registry = &reg};
+                                 .registry = &reg, .reader = &reader};
     target.text[CF_CLIENT_TEXT_SCHEMA_DIR] = &c->schema_dir;
     int rc = cf_settings_apply_defaults(&target, err);
     for (size_t i = 0; rc == CFAVRO_OK && cfg != NULL && i < cfg->count; i++) {
@@ -71,6 +95,10 @@ cfavro_client *cfavro_client_new(const cfavro_config *cfg, cfavro_error *err)
         c->policy.ctx = c;
         rc = cf_client_sources_open(c, &reg, err);
     }
+    if (rc == CFAVRO_OK) {
+        rc = open_reader(c, &reader, err);
+    }
+    cf_reader_config_free(&reader);
     reg.context = NULL; /* the client's now */
     cf_registry_config_free(&reg);
     if (rc != CFAVRO_OK) {
@@ -85,6 +113,7 @@ void cfavro_client_free(cfavro_client *client)
     if (client == NULL) {
         return;
     }
+    cf_reader_source_free(client->reader);
     cf_client_sources_close(client);
     cf_cache_free(&client->cache);
     cf_source_memory_free(&client->memory);

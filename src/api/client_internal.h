@@ -5,6 +5,7 @@
 #include "cache_load_internal.h"
 #include "cfavro.h"
 #include "options_internal.h"
+#include "reader_internal.h"
 #include "registry_refs_internal.h"
 #include "schema_internal.h"
 #include "source_internal.h"
@@ -21,6 +22,9 @@ struct cfavro_client {
     cf_refs_limits refs_limits;   /* what a schema's references may add up to */
     cf_cache cache;
     cf_cache_policy policy;    /* the loader (the sources in order) and the TTL */
+    /* The decoders' default reader schema (reader.schema, or the registry's
+     * cfavro.reader.subject), or NULL: decode with the writer schema. */
+    cf_reader_source *reader;
 };
 
 /* The READY cache entry for `key` with a reference for the caller (release

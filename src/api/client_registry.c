@@ -137,3 +137,19 @@ int cf_client_registry_load(const cfavro_client *c, const cf_schema_key *key,
     cf_reg_schema_free(&rs);
     return rc;
 }
+
+int cf_client_registry_fetch_reader(void *ctx, const char *subject, int32_t version,
+                                    cf_reader_fetched *out, cfavro_error *err)
+{
+    const cfavro_client *c = ctx;
+    cf_reg_schema rs;
+    int rc = cf_registry_get_live_version(c->registry, subject, strlen(subject), version, &rs,
+                                          err);
+    if (rc == CFAVRO_OK) {
+        rc = compile_response(c, &rs, &out->schema, err);
+        out->id = rs.has_id ? rs.id : -1;
+        out->version = rs.has_version ? rs.version : 0;
+    }
+    cf_reg_schema_free(&rs);
+    return rc;
+}

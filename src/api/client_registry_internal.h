@@ -4,6 +4,7 @@
 #define CFAVRO_CLIENT_REGISTRY_INTERNAL_H
 
 #include "client_internal.h"
+#include "reader_internal.h"
 
 /* Fetch `key` from the client's registry (which must exist), resolve its
  * references and compile it; persist it when configured. The registry's
@@ -11,5 +12,11 @@
  * cf_registry_get_id / _guid give them, or the compiler's. */
 int cf_client_registry_load(const cfavro_client *c, const cf_schema_key *key,
                             cf_load_result *out, cfavro_error *err);
+
+/* The reader source's fetch (cf_reader_fetch_fn; `ctx` is the client):
+ * subject's version (or latest, soft-deleted versions left out) with its
+ * references, compiled with the client's limits. */
+int cf_client_registry_fetch_reader(void *ctx, const char *subject, int32_t version,
+                                    cf_reader_fetched *out, cfavro_error *err);
 
 #endif

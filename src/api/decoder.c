@@ -17,6 +17,7 @@
 #include "frame_internal.h"
 #include "json_write_internal.h"
 #include "memo_internal.h"
+#include "resolved_internal.h"
 #include "settings_internal.h"
 #include "walk_json_internal.h"
 
@@ -35,6 +36,7 @@ cfavro_decoder *cfavro_decoder_new(cfavro_client *client, cfavro_error *err)
     }
     dec->client = client;
     dec->opt = client->defaults;
+    dec->reader.source = client->reader;
     /* +1: the NUL terminator is not output, so it must not count against
      * limit.output.bytes (max_output <= SIZE_MAX / 2: no overflow). */
     dec->out.limit = dec->opt.json.max_output + 1;
@@ -52,7 +54,24 @@ void cfavro_decoder_free(cfavro_decoder *dec)
     cf_batch_errors_free(&dec->batch);
     cf_walk_keys_free(&dec->keys);
     cf_ext_free(dec->avro);
+    cf_reader_binding_clear(&dec->reader);
     cf_free(dec);
+}
+
+/* reader.schema on one decoder: compiled now, so a bad schema fails this
+ * call and the decoder keeps its reader. The memo's resolved programs were
+ * for the old reader generation and no longer match. */
+static int set_reader(cfavro_decoder *dec, const char *text, cfavro_error *err)
+{
+    cf_reader_source *s;
+    int rc = cf_reader_source_new_text(text, &dec->client->limits, &s, err);
+    if (rc != CFAVRO_OK) {
+        return rc;
+    }
+    cf_reader_binding_clear(&dec->reader);
+    dec->reader.owned = s;
+    dec->reader.source = s;
+    return CFAVRO_OK;
 }
 
 int cfavro_decoder_set(cfavro_decoder *dec, const char *key, const char *value,
@@ -63,7 +82,13 @@ int cfavro_decoder_set(cfavro_decoder *dec, const char *key, const char *value,
         return cf_error_set(err, CFAVRO_E_ARGUMENT, CFAVRO_NO_OFFSET,
                             "cfavro_decoder_set: NULL argument");
     }
-    int rc = cf_settings_set_decoder(&dec->opt, key, value, err);
+    cf_reader_config reader = {0};
+    cf_settings_target target = {.options = &dec->opt, .reader = &reader};
+    int rc = cf_settings_set_decoder(&target, key, value, err);
+    if (rc == CFAVRO_OK && reader.schema != NULL) {
+        rc = set_reader(dec, reader.schema, err);
+    }
+    cf_reader_config_free(&reader);
     if (rc != CFAVRO_OK) {
         return rc; /* the options are as they were */
     }
@@ -81,6 +106,51 @@ const cfavro_error *cfavro_decoder_error(const cfavro_decoder *dec)
     static const cfavro_error no_decoder = {
         CFAVRO_E_ARGUMENT, CFAVRO_NO_OFFSET, CFAVRO_NO_SCHEMA_ID, "NULL decoder", ""};
     return dec != NULL ? &dec->err : &no_decoder;
+}
+
+/* With a reader schema: the program resolved from `e` to the current
+ * reader, remembered in e's memo slot (the slot that answered the lookup
+ * just made) for as long as the reader stays the same. */
+static CF_NOINLINE int reader_program(cfavro_decoder *dec, const cf_cache_entry *e,
+                                      const cf_schema **out)
+{
+    cf_reader *r;
+    int rc = cf_reader_binding_get(&dec->reader, &r, &dec->err);
+    if (CF_UNLIKELY(rc != CFAVRO_OK)) {
+        return rc;
+    }
+    cf_memo_slot *slot = &dec->memo.slot[dec->memo.last];
+    const cf_resolved *res;
+    if (CF_LIKELY(slot->entry == e && slot->reader_generation == r->generation)) {
+        res = slot->resolved;
+    } else {
+        /* Cast: the entry's resolved slot is written only with atomics. */
+        rc = cf_resolved_get((cf_cache_entry *)e, r, &dec->client->limits, &res, &dec->err);
+        if (rc != CFAVRO_OK) {
+            return rc;
+        }
+        if (slot->entry == e) {
+            slot->reader_generation = r->generation;
+            slot->resolved = res;
+        }
+    }
+    if (CF_UNLIKELY(res->program == NULL)) {
+        dec->err = res->error; /* remembered when the pair was compiled */
+        return res->error.status;
+    }
+    *out = res->program;
+    return CFAVRO_OK;
+}
+
+/* The program for entry `e`: its schema, unless a reader schema is set. */
+static CF_ALWAYS_INLINE int program_for(cfavro_decoder *dec, const cf_cache_entry *e,
+                                        const cf_schema **out)
+{
+    if (CF_LIKELY(dec->reader.source == NULL)) {
+        *out = e->schema;
+        return CFAVRO_OK;
+    }
+    return reader_program(dec, e, out);
 }
 
 /* The memo first, then the client's cache (and on a miss its sources). */
@@ -144,6 +214,12 @@ static CF_ALWAYS_INLINE int decode_with_key(cfavro_decoder *dec, cf_schema_key k
     int rc = lookup(dec, &key, &e);
     if (rc == CFAVRO_OK) {
         const cf_schema *schema = e->schema;
+        if (CF_UNLIKELY(dec->reader.source != NULL)) {
+            rc = reader_program(dec, e, &schema);
+            if (rc != CFAVRO_OK) {
+                goto done;
+            }
+        }
         rc = json ? cf_walk_json(schema, &dec->opt.walk, &dec->keys, &dec->opt.json, payload,
                                  len, msg_offset, &dec->out, &dec->err)
                   : cf_walk_validate(schema, &dec->opt.walk, &dec->keys, payload, len, msg_offset,
@@ -155,6 +231,7 @@ static CF_ALWAYS_INLINE int decode_with_key(cfavro_decoder *dec, cf_schema_key k
             explain_encrypted(&dec->err, e);
         }
     }
+done:
     dec->err.schema_id =
         cf_key_kind_of(&key) == CF_KEY_ID ? cf_key_id_of(&key) : CFAVRO_NO_SCHEMA_ID;
     return rc;
@@ -497,6 +574,11 @@ int cfavro_decode_batch_json(cfavro_decoder *dec, const void *const *msgs, const
 int cf_decoder_lookup(cfavro_decoder *dec, const cf_schema_key *key, const cf_cache_entry **out)
 {
     return lookup(dec, key, out);
+}
+
+int cf_decoder_program(cfavro_decoder *dec, const cf_cache_entry *e, const cf_schema **out)
+{
+    return program_for(dec, e, out);
 }
 
 int cf_decoder_check_frame(cfavro_decoder *dec, const char *fn, const cfavro_frame *frame)

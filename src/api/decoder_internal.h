@@ -12,6 +12,7 @@
 #include "ext_internal.h"
 #include "json_write_internal.h"
 #include "memo_internal.h"
+#include "reader_internal.h"
 #include "settings_internal.h"
 #include "walk_internal.h"
 
@@ -29,12 +30,21 @@ struct cfavro_decoder {
     /* The avro-c bridge's per-decoder state (its scratch and values), made
      * on first use; NULL until then and in builds without the bridge. */
     cf_ext *avro;
+    /* The reader schema messages are resolved to: the client's, the
+     * decoder's own (reader.schema set on it) or none (source NULL). */
+    cf_reader_binding reader;
 };
 
 /* The READY entry for `key`: the decoder's memo, then the client's cache
  * (and on a miss its sources). The entry stays referenced by the memo at
  * least until the next lookup. On failure dec->err says why. */
 int cf_decoder_lookup(cfavro_decoder *dec, const cf_schema_key *key, const cf_cache_entry **out);
+
+/* The program to walk entry `e` (just returned by cf_decoder_lookup) with:
+ * its own schema, or with a reader schema the program resolved from it to
+ * the reader (built once per pair and cached on the entry). An incompatible
+ * pair fails with the status and path remembered for it (dec->err). */
+int cf_decoder_program(cfavro_decoder *dec, const cf_cache_entry *e, const cf_schema **out);
 
 /* CFAVRO_OK when `frame` (may be NULL) can be decoded, else an argument
  * error in dec->err naming `fn`. */

@@ -125,6 +125,7 @@ int cf_cache_init(cf_cache *c, uint32_t capacity)
 static void entry_clear(cf_cache_entry *e)
 {
     cf_ext_free(atomic_exchange_explicit(&e->avro, NULL, memory_order_acquire));
+    cf_ext_free(atomic_exchange_explicit(&e->resolved, NULL, memory_order_acquire));
     cf_schema_free(e->schema);
     cf_free(e->note);
     e->schema = NULL;

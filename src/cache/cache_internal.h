@@ -88,6 +88,10 @@ typedef struct cf_cache_entry {
      * `schema` (src/avro/avro_shape_internal.h), built on first use and
      * published once with a compare-and-swap; freed with the schema. */
     _Atomic(cf_ext *) avro;
+    /* READY, optional: the programs resolved from `schema` to reader
+     * schemas, one per reader (src/reader/resolved_internal.h), each built
+     * once and published with a compare-and-swap; freed with the schema. */
+    _Atomic(cf_ext *) resolved;
     /* Under the cache's lock only. */
     bool linked;             /* in the slot array (holds the table's reference) */
     cf_cache *owner;

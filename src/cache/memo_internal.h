@@ -18,9 +18,17 @@
 
 #define CF_MEMO_SLOTS 8
 
+struct cf_resolved;
+
 typedef struct cf_memo_slot {
     cf_schema_key key;     /* all zero when empty: no real key is */
     cf_cache_entry *entry;
+    /* With a reader schema: the program resolved from `entry` to the reader
+     * of generation `reader_generation` (0: none yet), which lives on the
+     * entry (src/reader/resolved_internal.h), so a decoder that keeps its
+     * writer and reader finds it with one compare. Untouched without one. */
+    uint64_t reader_generation;
+    const struct cf_resolved *resolved;
 } cf_memo_slot;
 
 typedef struct cf_memo {
@@ -71,6 +79,8 @@ static inline void cf_memo_put(cf_memo *m, const cf_schema_key *key, cf_cache_en
     cf_cache_entry *old = m->slot[i].entry;
     m->slot[i].key = *key;
     m->slot[i].entry = e;
+    m->slot[i].reader_generation = 0;
+    m->slot[i].resolved = NULL;
     m->last = i;
     cf_cache_release(old);
 }
@@ -82,6 +92,8 @@ static inline void cf_memo_clear(cf_memo *m)
         cf_cache_release(m->slot[i].entry);
         m->slot[i].entry = NULL;
         m->slot[i].key = (cf_schema_key){{0, 0, 0}};
+        m->slot[i].reader_generation = 0;
+        m->slot[i].resolved = NULL;
     }
 }
 

@@ -421,8 +421,10 @@ int cf_registry_get_guid(cf_registry *r, const uint8_t guid[CFAVRO_GUID_SIZE],
     return lookup(r, path, out, err);
 }
 
-int cf_registry_get_version(cf_registry *r, const char *subject, size_t subject_len,
-                            int32_t version, cf_reg_schema *out, cfavro_error *err)
+/* GET /subjects/{subject}/versions/{version}, with ?deleted=true when
+ * `include_deleted`. */
+static int get_version(cf_registry *r, const char *subject, size_t subject_len, int32_t version,
+                       bool include_deleted, cf_reg_schema *out, cfavro_error *err)
 {
     memset(out, 0, sizeof *out);
     if (subject == NULL || subject_len == 0 || (version < 1 && version != CF_REG_VERSION_LATEST)) {
@@ -431,9 +433,10 @@ int cf_registry_get_version(cf_registry *r, const char *subject, size_t subject_
                             "latest");
     }
     static const char head[] = "/subjects/";
-    static const char tail[] = "?deleted=true";
+    static const char deleted[] = "?deleted=true";
+    const char *tail = include_deleted ? deleted : "";
     size_t enc = cf_percent_encode(subject, subject_len, NULL, 0);
-    char *path = cf_malloc(sizeof head + enc + sizeof "/versions/latest" + 16 + sizeof tail);
+    char *path = cf_malloc(sizeof head + enc + sizeof "/versions/latest" + 16 + sizeof deleted);
     if (path == NULL) {
         return cf_error_set(err, CFAVRO_E_NOMEM, CFAVRO_NO_OFFSET,
                             "out of memory for a registry request");
@@ -449,4 +452,16 @@ int cf_registry_get_version(cf_registry *r, const char *subject, size_t subject_
     int rc = lookup(r, path, out, err);
     cf_free(path);
     return rc;
+}
+
+int cf_registry_get_version(cf_registry *r, const char *subject, size_t subject_len,
+                            int32_t version, cf_reg_schema *out, cfavro_error *err)
+{
+    return get_version(r, subject, subject_len, version, true, out, err);
+}
+
+int cf_registry_get_live_version(cf_registry *r, const char *subject, size_t subject_len,
+                                 int32_t version, cf_reg_schema *out, cfavro_error *err)
+{
+    return get_version(r, subject, subject_len, version, false, out, err);
 }

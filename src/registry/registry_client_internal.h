@@ -74,6 +74,11 @@ int cf_registry_get_guid(cf_registry *r, const uint8_t guid[CFAVRO_GUID_SIZE],
 int cf_registry_get_version(cf_registry *r, const char *subject, size_t subject_len,
                             int32_t version, cf_reg_schema *out, cfavro_error *err);
 
+/* The same without ?deleted=true: "latest" is the newest version not
+ * soft-deleted, as Confluent's serializers' use.latest.version reads it. */
+int cf_registry_get_live_version(cf_registry *r, const char *subject, size_t subject_len,
+                                 int32_t version, cf_reg_schema *out, cfavro_error *err);
+
 /* The configured base URLs (>= 1), as messages show them: no user info.
  * The string lives as long as `r`; an index out of range gives "". */
 /* request.timeout.ms as the client was made with it: the deadline of one

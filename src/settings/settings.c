@@ -147,15 +147,19 @@ int cf_settings_apply(const cf_setting_row *row, const char *value,
         break;
     }
     case CF_TARGET_REGISTRY:
-        if (target->registry == NULL) {
+    case CF_TARGET_READER: {
+        void *base = row->target == CF_TARGET_REGISTRY ? (void *)target->registry
+                                                       : (void *)target->reader;
+        if (base == NULL) {
             break;
         }
         if (row->field == CF_FIELD_TEXT) {
-            char **slot = (char **)(void *)((unsigned char *)target->registry + row->offset);
+            char **slot = (char **)(void *)((unsigned char *)base + row->offset);
             return store_text(slot, value, err);
         }
-        store_number(target->registry, row, n);
+        store_number(base, row, n);
         break;
+    }
     }
     return CFAVRO_OK;
 }
@@ -211,8 +215,8 @@ int cf_settings_check(const char *key, const char *value, const cf_setting_row *
     return rc;
 }
 
-int cf_settings_set_decoder(cf_options *options, const char *key, const char *value,
-                            cfavro_error *err)
+int cf_settings_set_decoder(const cf_settings_target *target, const char *key,
+                            const char *value, cfavro_error *err)
 {
     const cf_setting_row *row = cf_settings_find(key);
     if (row == NULL) {
@@ -228,8 +232,7 @@ int cf_settings_set_decoder(cf_options *options, const char *key, const char *va
     if (rc != CFAVRO_OK) {
         return rc;
     }
-    cf_settings_target target = {.options = options};
-    return cf_settings_apply(row, value, &target, err);
+    return cf_settings_apply(row, value, target, err);
 }
 
 size_t cfavro_setting_count(void)

@@ -14,6 +14,7 @@
 #include "cfavro.h"
 #include "excerpt_internal.h"
 #include "options_internal.h"
+#include "reader_config_internal.h"
 #include "registry_config_internal.h"
 #include "schema_internal.h"
 
@@ -42,8 +43,9 @@ typedef enum cf_setting_target {
     CF_TARGET_OPTIONS = 1,       /* a field of cf_options (decoder rows) */
     CF_TARGET_SCHEMA_LIMITS = 2, /* a field of the client's cf_schema_limits */
     CF_TARGET_CLIENT_TEXT = 3,   /* an owned copy in one of the client's strings */
-    CF_TARGET_REGISTRY = 4       /* a field of cf_registry_config: numbers by value,
+    CF_TARGET_REGISTRY = 4,      /* a field of cf_registry_config: numbers by value,
                                     text (CF_FIELD_TEXT) as an owned copy */
+    CF_TARGET_READER = 5         /* a field of cf_reader_config, likewise */
 } cf_setting_target;
 
 /* The type of the field a CF_TARGET_OPTIONS / CF_TARGET_SCHEMA_LIMITS /
@@ -94,6 +96,7 @@ typedef struct cf_settings_target {
     char **text[CF_CLIENT_TEXT_COUNT]; /* owned strings, replaced on apply */
     cf_registry_config *registry; /* the registry and schema-cache rows; its strings
                                      are owned, replaced (old copy wiped) on apply */
+    cf_reader_config *reader;     /* the reader-schema rows; strings as registry's */
 } cf_settings_target;
 
 /* The row named `key`, or NULL. */
@@ -115,10 +118,11 @@ int cf_settings_apply(const cf_setting_row *row, const char *value,
  * Fails only with CFAVRO_E_NOMEM (a text default that cannot be copied). */
 int cf_settings_apply_defaults(const cf_settings_target *target, cfavro_error *err);
 
-/* cfavro_decoder_set: a decoder row applied to `options`; client rows,
- * unknown keys and bad values fail with CFAVRO_E_CONFIG, options unchanged. */
-int cf_settings_set_decoder(cf_options *options, const char *key, const char *value,
-                            cfavro_error *err);
+/* cfavro_decoder_set: a decoder row applied to `target` (its options and,
+ * for reader.schema, its reader member); client rows, unknown keys and bad
+ * values fail with CFAVRO_E_CONFIG, target unchanged. */
+int cf_settings_set_decoder(const cf_settings_target *target, const char *key,
+                            const char *value, cfavro_error *err);
 
 /* At most CF_EXCERPT_BYTES bytes of `s`, printable ASCII kept, every other
  * byte (and " and \) as \xNN, "..." when cut: what an error may show of a

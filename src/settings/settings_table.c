@@ -27,6 +27,9 @@
 #define IN_REGISTRY(member)                                                                   \
     .target = CF_TARGET_REGISTRY, .offset = offsetof(cf_registry_config, member),             \
     .field = FIELD_TYPE(cf_registry_config, member)
+#define IN_READER(member)                                                                     \
+    .target = CF_TARGET_READER, .offset = offsetof(cf_reader_config, member),                 \
+    .field = FIELD_TYPE(cf_reader_config, member)
 
 /* An integer row: the accepted text is made from the same two literals, so
  * the documented range cannot drift from the checked one. */
@@ -133,6 +136,32 @@ const cf_setting_row cf_setting_rows[] = {
     {.info.name = "limit.output.bytes", DECODER, RANGE(1, 9223372036854775807),
      IN_OPTIONS(json.max_output), .info.default_value = "67108864",
      .info.doc = "most JSON bytes one call may produce (64 MiB)"},
+
+    /* ---- reader schema: the schema every message is resolved to (the Avro
+     * specification's schema resolution), from text or from the registry.
+     * use.latest.version and latest.cache.ttl.sec are Confluent's names;
+     * Confluent derives the subject from the topic, cfavro needs it named.
+     * Confluent's TTL default (-1: never refresh) is not offered: a reader
+     * that follows the registry is refreshed every minute by default. ---- */
+    {.info.name = "reader.schema", DECODER, TEXT(CF_TEXT_NONEMPTY, "Avro schema JSON text"),
+     IN_READER(schema), .info.default_value = NULL,
+     .info.doc = "reader schema: every message is resolved from its writer schema to this "
+                 "one (compiled when set; a decoder may set its own)"},
+    {.info.name = "use.latest.version", REGISTRY, BOOL_WORDS, IN_READER(use_latest),
+     .info.default_value = "false",
+     .info.doc = "reader schema: the latest version of cfavro.reader.subject in the "
+                 "registry, fetched again after latest.cache.ttl.sec"},
+    {.info.name = "cfavro.reader.subject", REGISTRY, TEXT(CF_TEXT_NONEMPTY, "a subject name"),
+     IN_READER(subject), .info.default_value = NULL,
+     .info.doc = "subject whose version is the reader schema (with use.latest.version or "
+                 "cfavro.reader.version)"},
+    {.info.name = "cfavro.reader.version", REGISTRY, RANGE(1, 2147483647),
+     IN_READER(version), .info.default_value = NULL,
+     .info.doc = "reader schema: this version of cfavro.reader.subject (fetched once)"},
+    {.info.name = "latest.cache.ttl.sec", REGISTRY, RANGE(1, 31536000), IN_READER(ttl_sec),
+     .info.default_value = "60",
+     .info.doc = "with use.latest.version: seconds before the latest version is fetched "
+                 "again (by the first decode after that)"},
 
     /* ---- client: the schema-registry client (HTTP rows: builds with
      * -Dregistry only) and the schema cache every source fills. Defaults follow Confluent's clients where one has the key: max.retries
