@@ -15,7 +15,7 @@
 #   --build DIR     build directory (default <source>/build-fuzz, or
 #                   $CFAVRO_FUZZ_BUILD)
 #   target...       a subset of fuzz_decode fuzz_schema fuzz_schema_refs fuzz_registry_response
-#                   fuzz_settings fuzz_properties fuzz_differential
+#                   fuzz_settings fuzz_properties fuzz_resolve fuzz_differential
 #                   fuzz_cli_input (default: all that were built)
 #
 # The seeds (fuzz/corpus/<target>) and kept crashers (fuzz/crashers/<target>)
@@ -73,7 +73,7 @@ ninja -C "$BUILD"
 
 if [ ${#TARGETS[@]} -eq 0 ]; then
     for t in fuzz_decode fuzz_schema fuzz_schema_refs fuzz_registry_response fuzz_settings fuzz_properties \
-             fuzz_differential fuzz_cli_input; do
+             fuzz_resolve fuzz_differential fuzz_cli_input; do
         [ -x "$BUILD/fuzz/${t}_libfuzzer" ] && TARGETS+=("$t")
     done
 fi

@@ -395,6 +395,27 @@ static void union_to_union(void **state)
     pair_free(&p);
 }
 
+/* A writer branch takes the reader branch of its own full name before one
+ * that only lists it as an alias: a schema read as itself is unchanged. */
+static void union_branch_exact_name_before_alias(void **state)
+{
+    (void)state;
+    const char *s = "[{'type':'fixed','name':'A','aliases':['B'],'size':1},"
+                    "{'type':'fixed','name':'B','size':1}]";
+    pair p = resolve_ok(s, s);
+    assert_int_equal(p.prog->root, p.r->root);
+    bb b = {0};
+    bb_long(&b, 1);
+    bb_byte(&b, 'x');
+    expect_json(p.prog, &b, "{\"B\":\"x\"}");
+    pair_free(&p);
+    /* Through the alias when the reader has no type of that name. */
+    p = resolve_ok(s, "['null',{'type':'fixed','name':'A','aliases':['B'],'size':1}]");
+    expect_json(p.prog, &b, "{\"A\":\"x\"}");
+    bb_free(&b);
+    pair_free(&p);
+}
+
 static void union_and_non_union(void **state)
 {
     (void)state;
@@ -612,6 +633,7 @@ int main(void)
         cmocka_unit_test(promotions),
         cmocka_unit_test(enums_by_symbol),
         cmocka_unit_test(union_to_union),
+        cmocka_unit_test(union_branch_exact_name_before_alias),
         cmocka_unit_test(union_and_non_union),
         cmocka_unit_test(fixed_and_recursion),
         cmocka_unit_test(defaults_of_every_type),

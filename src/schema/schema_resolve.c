@@ -313,9 +313,20 @@ static bool same_type(const cf_rctx *c, uint32_t w, uint32_t r)
 }
 
 /* The reader union branch writer node w is read as: the first of the same
- * type, else the first it promotes to; NONE if none. */
+ * type, else the first it promotes to; NONE if none. A named type's own
+ * full name wins over a reader alias (as Java's resolver chooses), so a
+ * union read as itself keeps every branch even when one branch's alias
+ * names another. */
 static uint32_t pick_branch(const cf_rctx *c, uint32_t w, const cf_node *ru)
 {
+    const cf_node *wn = &c->w->nodes[w];
+    for (uint32_t j = 0; j < ru->count; j++) {
+        const cf_node *rb = &c->r->nodes[ru->branches[j].type];
+        bool named = wn->kind == CF_RECORD || wn->kind == CF_ENUM || wn->kind == CF_FIXED;
+        if (same_type(c, w, ru->branches[j].type) && (!named || str_eq(wn->name, rb->name))) {
+            return j;
+        }
+    }
     for (uint32_t j = 0; j < ru->count; j++) {
         if (same_type(c, w, ru->branches[j].type)) {
             return j;
