@@ -815,11 +815,12 @@ static void test_registry_down_cached_ids_keep_decoding(void **state)
 static void test_registry_rate_limited_fails_fast(void **state)
 {
     (void)state;
-    /* 429 with Retry-After 1 s, beyond retries.max.wait.ms: the lookup gives
-     * up as rate limited, and the breaker holds later misses for the hint. */
+    /* 429 with Retry-After 1 s and no retries allowed: the lookup gives up
+     * as rate limited, and the breaker holds later misses for the hint (1 s,
+     * within retries.max.wait.ms, which caps it). */
     reg_set_faults(&g_reg.server, "[{\"kind\": \"rate_limit\", \"retry_after\": 1, \"reset\": 1}]");
     cfavro_client *c = make_client(OPTS("schema.registry.url", g_reg.url, "max.retries", "0",
-                                        "retries.wait.ms", "10", "retries.max.wait.ms", "50"));
+                                        "retries.wait.ms", "10", "retries.max.wait.ms", "5000"));
     cfavro_decoder *d = make_decoder(c);
     size_t mark = reg_request_total(&g_reg.server);
     expect_failure(d, ID_THREE, ONE_LONG(1), CFAVRO_E_REGISTRY_RATE_LIMITED);
