@@ -15,15 +15,27 @@
  *
  * ---- Which schema ---------------------------------------------------------
  *
- * Values are of the message's WRITER schema (the one its schema id or GUID
- * names), as the client compiled it. The avro-c schema and value class
- * (avro_value_iface_t) are built from that compiled schema once, on first
- * use, and kept with it in the client's schema cache, shared by all the
- * client's decoders and freed with the cached schema; never per message.
- * They are made from the compiled schema rather than by avro-c's parser, so
- * schemas that use registry references work. (A reader schema, when the
- * decoder has one, will select the reader's shape instead: see the issue
- * tracker; today the writer schema is always used.)
+ * Without a reader schema, values are of the message's WRITER schema (the
+ * one its schema id or GUID names), as the client compiled it. With one
+ * (reader.schema on the client or the decoder, or the registry's reader:
+ * use.latest.version / cfavro.reader.version), values are of the READER
+ * schema, whatever writer a message carries: the writer's bytes are
+ * resolved to it exactly as for cfavro_decode_json (fields reordered,
+ * dropped and added from their defaults, promotions, enums by symbol,
+ * unions), and the value holds what the JSON output shows. An incompatible
+ * (writer, reader) pair fails every call below with CFAVRO_E_INCOMPATIBLE
+ * and the path of the first mismatch, as for JSON.
+ *
+ * The avro-c schema and value class (avro_value_iface_t) are built from the
+ * compiled schema once, on first use: a writer's is kept with it in the
+ * client's schema cache, a reader's with that reader (all the writers
+ * resolved to one reader share its class); both are shared by the client's
+ * decoders and freed with what keeps them; never per message. When the
+ * registry's reader moves to a new version, values have the new version's
+ * class (a value of the old one is refused unless the schemas are equal,
+ * as avro_schema_equal says). They are made from the compiled schema
+ * rather than by avro-c's parser, so schemas that use registry references
+ * work.
  *
  * ---- What avro-c cannot express ------------------------------------------
  *
@@ -72,7 +84,8 @@ extern "C" {
 
 /*
  * Decode one framed message (as cfavro_decode_json takes it) into `value`,
- * a value of the message's writer schema: made from the class
+ * a value of the message's writer schema, or of the decoder's reader schema
+ * when it has one ("Which schema" above): made from the class
  * cfavro_decoder_avro_class() gives (the fast case: the class is compared
  * by pointer), returned by cfavro_decoder_avro_value(), or made by the
  * caller from an avro-c schema equal to it (then compared with
@@ -105,9 +118,10 @@ CFAVRO_API int cfavro_decode_payload_avro(cfavro_decoder *dec, int32_t schema_id
                                           avro_value_t *value);
 
 /*
- * The decoder's own value for the writer schema of message msg[0..len), to
- * decode into: *value is set to it (NULL on failure). Only the message's
- * header is read, so `msg` may be just a header (e.g. the 5 bytes
+ * The decoder's own value for the schema message msg[0..len) decodes into
+ * (its writer schema, or the decoder's reader schema), to decode into:
+ * *value is set to it (NULL on failure). Only the message's header is
+ * read, so `msg` may be just a header (e.g. the 5 bytes
  * cfavro_frame_write_v0 writes for a schema id); the schema is looked up,
  * and fetched if needed, as by cfavro_decode_avro.
  *
@@ -127,7 +141,8 @@ CFAVRO_API int cfavro_decoder_avro_value(cfavro_decoder *dec, const void *msg, s
 
 /*
  * The avro-c class (and, if `schema` is not NULL, the avro-c schema) of the
- * writer schema of message msg[0..len) (as for cfavro_decoder_avro_value,
+ * schema message msg[0..len) decodes into: its writer schema, or the
+ * decoder's reader schema when it has one (as for cfavro_decoder_avro_value,
  * `msg` may be just a header), for callers who make their own values with
  * avro_generic_value_new. Each is a new reference the caller owns and drops
  * with avro_value_iface_decref / avro_schema_decref; they stay valid after

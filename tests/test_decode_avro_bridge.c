@@ -28,6 +28,7 @@
 #include "avro_shape_internal.h"
 #include "cfavro.h"
 #include "cfavro_avro.h"
+#include "reader_schemas.h"
 #include "schema_internal.h"
 #include "test_avro_values.h"
 #include "test_support.h"
@@ -533,6 +534,259 @@ static void test_allocation_failures(void **state)
     fixture_close(&f);
 }
 
+/* ---- with a reader schema ------------------------------------------------- */
+
+#define REC(name, fields) "{'type':'record','name':'" name "','fields':[" fields "]}"
+#define F(name, type) "{'name':'" name "','type':" type "}"
+#define FD(name, type, dflt) "{'name':'" name "','type':" type ",'default':" dflt "}"
+
+/* Writer and reader pairs the bridge must fill as cfavro's JSON renders
+ * them: the values are of the READER schema. */
+typedef struct reader_case {
+    const char *name;
+    const char *writer; /* single quotes for double quotes (readability) */
+    const char *reader;
+} reader_case;
+
+static const reader_case k_reader_cases[] = {
+    {"reorder, drop, add defaults, promote",
+     REC("R", F("a", "'int'") "," F("b", "'string'") "," F("c", "'long'") "," F("d", "'float'") ","
+                  F("gone", "{'type':'array','items':" REC("G", F("g", "'string'")) "}") ","
+                  F("u", "['null','int']") ","
+                  F("e", "{'type':'enum','name':'E','symbols':['X','Y','Z']}") ","
+                  F("s", "'string'")),
+     REC("R", F("e", "{'type':'enum','name':'E','symbols':['Z','Y','X']}") "," F("c", "'double'") ","
+                  FD("added", "'string'", "'dflt'") "," F("a", "'long'") ","
+                  F("u", "['null','long','string']") "," F("b", "['null','string']") ","
+                  FD("more", "{'type':'array','items':'int'}", "[1,2]") ","
+                  FD("m", "{'type':'map','values':'long'}", "{'k':3}") ","
+                  FD("p", REC("P", F("x", "'int'") "," F("y", "['null','string']")),
+                     "{'x':4,'y':null}") ","
+                  F("d", "'double'") "," F("s", "'bytes'"))},
+    {"nested records in containers",
+     REC("R", F("xs", "{'type':'array','items':" REC("P", F("x", "'int'") "," F("y", "'string'")
+                                                          "," F("z", "'double'")) "}") ","
+                  F("m", "{'type':'map','values':" REC("Q", F("u", "'long'") "," F("v", "'boolean'")) "}")),
+     REC("R", F("m", "{'type':'map','values':" REC("Q", F("v", "'boolean'") ","
+                                                   FD("w", "'float'", "1.5")) "}") ","
+                  F("xs", "{'type':'array','items':" REC("P", F("z", "'double'") "," F("x", "'long'")) "}"))},
+    {"union to non-union, top level", "['int','long']", "'double'"},
+    {"non-union to union, top level", "'int'", "['null','float']"},
+};
+
+/* Single quotes to double quotes. */
+static char *dq(const char *sq)
+{
+    char *t = strdup(sq);
+    assert_non_null(t);
+    for (char *p = t; *p != '\0'; p++) {
+        *p = *p == '\'' ? '"' : *p;
+    }
+    return t;
+}
+
+/* A client with the writer at ID, a bridge decoder and a JSON decoder
+ * (json.logical=false), both with reader.schema set. */
+typedef struct reader_fixture {
+    char *writer;
+    char *reader;
+    cf_schema *program; /* the writer's, for the generator */
+    cfavro_client *client;
+    cfavro_decoder *dec;
+    cfavro_decoder *json_dec;
+} reader_fixture;
+
+static void reader_open(reader_fixture *f, const char *writer_sq, const char *reader_sq)
+{
+    f->writer = dq(writer_sq);
+    f->reader = dq(reader_sq);
+    cfavro_error err;
+    assert_int_equal(cf_schema_compile(f->writer, strlen(f->writer), NULL, &f->program, &err),
+                     CFAVRO_OK);
+    f->client = client_with_schema(ID, f->writer, strlen(f->writer));
+    f->dec = decoder_with_options(f->client, OPTS("reader.schema", f->reader));
+    f->json_dec =
+        decoder_with_options(f->client, OPTS("reader.schema", f->reader, "json.logical", "false"));
+}
+
+static void reader_close(reader_fixture *f)
+{
+    cfavro_decoder_free(f->dec);
+    cfavro_decoder_free(f->json_dec);
+    cfavro_client_free(f->client);
+    cf_schema_free(f->program);
+    free(f->writer);
+    free(f->reader);
+}
+
+static void test_reader_values(void **state)
+{
+    (void)state;
+    for (size_t c = 0; c < sizeof k_reader_cases / sizeof k_reader_cases[0]; c++) {
+        const reader_case *rc = &k_reader_cases[c];
+        reader_fixture f;
+        reader_open(&f, rc->writer, rc->reader);
+        /* The class the decoder hands out is the reader schema's, as
+         * avro-c parses it. */
+        uint8_t header[5];
+        assert_int_equal(cfavro_frame_write_v0(ID, header, sizeof header), CFAVRO_OK);
+        avro_value_iface_t *iface;
+        avro_schema_t schema;
+        assert_int_equal(cfavro_decoder_avro_class(f.dec, header, 5, &iface, &schema), CFAVRO_OK);
+        avro_schema_t parsed;
+        assert_int_equal(avro_schema_from_json_length(f.reader, strlen(f.reader), &parsed), 0);
+        if (!avro_schema_equal(schema, parsed)) {
+            fail_msg("%s: the class is not of the reader schema", rc->name);
+        }
+        uint64_t builds = cf_avro_shape_builds();
+        bb msg = {0};
+        for (int i = 0; i < 200; i++) {
+            msg.n = 0;
+            bb_header(&msg, ID);
+            tv_gen_value(&msg, f.program, f.program->root, 0);
+            avro_value_t *v;
+            assert_int_equal(cfavro_decoder_avro_value(f.dec, msg.d, msg.n, &v), CFAVRO_OK);
+            assert_ptr_equal(v->iface, iface);
+            int got = cfavro_decode_avro(f.dec, msg.d, msg.n, v);
+            if (got != CFAVRO_OK) {
+                fail_msg("%s, message %d: bridge failed %d: %s", rc->name, i, got,
+                         cfavro_decoder_error(f.dec)->message);
+            }
+            char *avro_json = NULL;
+            assert_int_equal(avro_value_to_json(v, 1, &avro_json), 0);
+            const char *json;
+            size_t json_len;
+            assert_int_equal(cfavro_decode_json(f.json_dec, msg.d, msg.n, &json, &json_len),
+                             CFAVRO_OK);
+            json_t *a = tv_parse_json(avro_json, strlen(avro_json));
+            json_t *j = tv_parse_json(json, json_len);
+            if (!tv_same_json(a, j)) {
+                fail_msg("%s, message %d: avro-c renders %s, cfavro %.*s", rc->name, i, avro_json,
+                         (int)json_len, json);
+            }
+            json_decref(a);
+            json_decref(j);
+            free(avro_json);
+            /* Truncations fail as JSON does and reset the value. */
+            for (size_t cut = 0; i < 4 && cut < msg.n; cut++) {
+                int want = cfavro_decode_json(f.json_dec, msg.d, cut, &json, &json_len);
+                assert_int_equal(cfavro_decode_avro(f.dec, msg.d, cut, v), want);
+                const cfavro_error *we = cfavro_decoder_error(f.json_dec);
+                const cfavro_error *ge = cfavro_decoder_error(f.dec);
+                assert_int_equal(ge->offset, we->offset);
+                assert_string_equal(ge->path, we->path);
+                assert_string_equal(ge->message, we->message);
+            }
+        }
+        /* The reader's shape was built once, not per message. */
+        assert_int_equal(cf_avro_shape_builds(), builds);
+        bb_free(&msg);
+        avro_schema_decref(parsed);
+        avro_schema_decref(schema);
+        avro_value_iface_decref(iface);
+        reader_close(&f);
+    }
+}
+
+/* With a reader set, the writer's class is refused (and the reader's class
+ * without one); two writers resolved to one reader share its class. */
+static void test_reader_class(void **state)
+{
+    (void)state;
+    reader_fixture f;
+    reader_open(&f, k_reader_cases[0].writer, k_reader_cases[0].reader);
+    cfavro_error err;
+    char *w2 = dq(REC("R", F("a", "'int'") "," F("b", "'string'") "," F("c", "'long'") ","
+                               F("d", "'float'") "," F("u", "['null','int']") ","
+                               F("e", "{'type':'enum','name':'E','symbols':['X','Y','Z']}") ","
+                               F("s", "'string'") "," F("extra", "'boolean'")));
+    assert_int_equal(cfavro_client_add_schema(f.client, 42, w2, strlen(w2), &err), CFAVRO_OK);
+    uint8_t h41[5], h42[5];
+    cfavro_frame_write_v0(ID, h41, 5);
+    cfavro_frame_write_v0(42, h42, 5);
+    uint64_t builds = cf_avro_shape_builds();
+    avro_value_iface_t *r41, *r42;
+    assert_int_equal(cfavro_decoder_avro_class(f.dec, h41, 5, &r41, NULL), CFAVRO_OK);
+    assert_int_equal(cfavro_decoder_avro_class(f.dec, h42, 5, &r42, NULL), CFAVRO_OK);
+    assert_ptr_equal(r41, r42);
+    assert_int_equal(cf_avro_shape_builds(), builds + 1);
+
+    cfavro_decoder *plain = decoder_with_options(f.client, NULL);
+    avro_value_iface_t *w41;
+    assert_int_equal(cfavro_decoder_avro_class(plain, h41, 5, &w41, NULL), CFAVRO_OK);
+    assert_ptr_not_equal(w41, r41);
+    avro_value_t wv, rv;
+    assert_int_equal(avro_generic_value_new(w41, &wv), 0);
+    assert_int_equal(avro_generic_value_new(r41, &rv), 0);
+    bb msg = {0};
+    bb_header(&msg, ID);
+    tv_gen_value(&msg, f.program, f.program->root, 0);
+    assert_int_equal(cfavro_decode_avro(f.dec, msg.d, msg.n, &wv), CFAVRO_E_ARGUMENT);
+    assert_contains(cfavro_decoder_error(f.dec)->message, "not of the decoder's reader schema");
+    assert_int_equal(cfavro_decoder_error(f.dec)->schema_id, ID);
+    assert_int_equal(cfavro_decode_avro(plain, msg.d, msg.n, &rv), CFAVRO_E_ARGUMENT);
+    assert_contains(cfavro_decoder_error(plain)->message, "not of the message's writer schema");
+    assert_int_equal(cfavro_decode_avro(f.dec, msg.d, msg.n, &rv), CFAVRO_OK);
+    assert_int_equal(cfavro_decode_avro(plain, msg.d, msg.n, &wv), CFAVRO_OK);
+    /* A message of writer 42 fills a value of the one reader class too. */
+    cf_schema *p42;
+    assert_int_equal(cf_schema_compile(w2, strlen(w2), NULL, &p42, &err), CFAVRO_OK);
+    msg.n = 0;
+    bb_header(&msg, 42);
+    tv_gen_value(&msg, p42, p42->root, 0);
+    assert_int_equal(cfavro_decode_avro(f.dec, msg.d, msg.n, &rv), CFAVRO_OK);
+    assert_int_equal(cfavro_decode_avro(plain, msg.d, msg.n, &rv), CFAVRO_E_ARGUMENT);
+    cf_schema_free(p42);
+    free(w2);
+    bb_free(&msg);
+    avro_value_decref(&wv);
+    avro_value_decref(&rv);
+    avro_value_iface_decref(w41);
+    avro_value_iface_decref(r41);
+    avro_value_iface_decref(r42);
+    cfavro_decoder_free(plain);
+    reader_close(&f);
+}
+
+/* An incompatible pair fails every bridge call with 901 and the path the
+ * JSON call reports. */
+static void test_reader_incompatible(void **state)
+{
+    (void)state;
+    reader_fixture f;
+    reader_open(&f, T_V1, T_BAD);
+    static const uint8_t msg[] = {0, 0, 0, 0, ID, 2, 'x'};
+    const char *json;
+    size_t json_len;
+    assert_int_equal(cfavro_decode_json(f.json_dec, msg, sizeof msg, &json, &json_len),
+                     CFAVRO_E_INCOMPATIBLE);
+    avro_value_t *v = (avro_value_t *)1;
+    assert_int_equal(cfavro_decoder_avro_value(f.dec, msg, sizeof msg, &v), CFAVRO_E_INCOMPATIBLE);
+    assert_null(v);
+    avro_value_iface_t *iface = (avro_value_iface_t *)1;
+    assert_int_equal(cfavro_decoder_avro_class(f.dec, msg, 5, &iface, NULL),
+                     CFAVRO_E_INCOMPATIBLE);
+    assert_null(iface);
+    /* A value of the writer schema: the pair's error comes first. */
+    avro_schema_t ws;
+    assert_int_equal(avro_schema_from_json_length(f.writer, strlen(f.writer), &ws), 0);
+    avro_value_iface_t *wi = avro_generic_class_from_schema(ws);
+    avro_value_t wv;
+    assert_int_equal(avro_generic_value_new(wi, &wv), 0);
+    assert_int_equal(cfavro_decode_avro(f.dec, msg, sizeof msg, &wv), CFAVRO_E_INCOMPATIBLE);
+    const cfavro_error *ge = cfavro_decoder_error(f.dec);
+    const cfavro_error *we = cfavro_decoder_error(f.json_dec);
+    assert_string_equal(ge->path, we->path);
+    assert_string_equal(ge->message, we->message);
+    assert_int_equal(ge->schema_id, ID);
+    assert_int_equal(cfavro_decode_payload_avro(f.dec, ID, msg + 5, 2, &wv),
+                     CFAVRO_E_INCOMPATIBLE);
+    avro_value_decref(&wv);
+    avro_value_iface_decref(wi);
+    avro_schema_decref(ws);
+    reader_close(&f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -544,6 +798,9 @@ int main(void)
         cmocka_unit_test(test_class_built_once),
         cmocka_unit_test(test_value_schema_checked),
         cmocka_unit_test(test_null_arguments),
+        cmocka_unit_test(test_reader_values),
+        cmocka_unit_test(test_reader_class),
+        cmocka_unit_test(test_reader_incompatible),
         cmocka_unit_test_teardown(test_allocation_failures, alloc_hooks_off_fixture),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -202,6 +202,17 @@ static void test_arguments(void **state)
     /* err may be NULL. */
     assert_int_equal(cf_schema_compile("\"nope\"", 6, NULL, &s, NULL), CFAVRO_E_SCHEMA_INVALID);
     assert_null(s);
+    /* jansson quotes a bad token raw; the message shows it escaped, so it
+     * stays printable (found by fuzz_settings through reader.schema). */
+    static const char *const raw[] = {"\x07", "v\x01", "\xff\xfe"};
+    for (size_t i = 0; i < sizeof raw / sizeof raw[0]; i++) {
+        assert_int_equal(cf_schema_compile(raw[i], strlen(raw[i]), NULL, &s, &err),
+                         CFAVRO_E_SCHEMA_INVALID);
+        assert_non_null(strstr(err.message, "not valid JSON"));
+        for (const char *p = err.message; *p != '\0'; p++) {
+            assert_true((unsigned char)*p >= 0x20 && (unsigned char)*p < 0x7f);
+        }
+    }
 }
 
 /* ------------------------------------------------------------------------ */

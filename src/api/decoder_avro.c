@@ -1,7 +1,8 @@
 /* The avro-c bridge's calls (include/cfavro_avro.h): the decoder's lookup,
- * the schema's avro-c shape (built once, kept on its cache entry) and the
- * walker's avro-c instantiation. Failures are reported as the JSON calls
- * report them (decoder_internal.h). */
+ * the avro-c shape of the values (the writer schema's, built once and kept
+ * on its cache entry, or the reader schema's, built once and kept on the
+ * reader) and the walker's avro-c instantiation. Failures are reported as
+ * the JSON calls report them (decoder_internal.h). */
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
@@ -71,19 +72,42 @@ static CF_NOINLINE int null_argument(cfavro_decoder *dec, const char *fn)
     return CFAVRO_E_ARGUMENT;
 }
 
-/* The frame's schema, its cache entry and its avro-c shape. `frame` was
- * checked (or parsed). dec->err.schema_id is set, as the JSON calls set it. */
-static int frame_shape(cfavro_decoder *dec, const cfavro_frame *frame,
-                       const cf_cache_entry **entry, const cf_avro_shape **shape)
+/* What a frame is decoded with: its writer schema's cache entry, the
+ * program the walker runs (the entry's schema, or the program resolved from
+ * it to the decoder's reader schema) and the avro-c shape of the values it
+ * fills (the writer's, or the reader's: a resolved program calls the
+ * emitter with the reader's nodes). */
+typedef struct frame_plan {
+    const cf_cache_entry *entry;
+    const cf_schema *program;
+    const cf_avro_shape *shape;
+} frame_plan;
+
+/* The plan for `frame` (checked or parsed). dec->err.schema_id is set, as
+ * the JSON calls set it. */
+static int frame_plan_get(cfavro_decoder *dec, const cfavro_frame *frame, frame_plan *plan)
 {
+    *plan = (frame_plan){0};
     cf_schema_key key =
         frame->kind == CFAVRO_FRAME_V1 ? cf_key_guid(frame->guid) : cf_key_id(frame->schema_id);
-    int rc = cf_decoder_lookup(dec, &key, entry);
+    int rc = cf_decoder_lookup(dec, &key, &plan->entry);
     if (rc == CFAVRO_OK) {
-        /* The entry is READY: its schema is immutable, and the memo holds
-         * a reference until the next lookup. The slot is the entry's. */
-        cf_cache_entry *e = (cf_cache_entry *)*entry;
-        rc = cf_avro_shape_get(&e->avro, e->schema, shape, &dec->err);
+        /* An incompatible pair fails here, with its remembered path. */
+        rc = cf_decoder_program(dec, plan->entry, &plan->program);
+    }
+    if (rc == CFAVRO_OK) {
+        if (CF_LIKELY(dec->reader.source == NULL)) {
+            /* The entry is READY: its schema is immutable, and the memo
+             * holds a reference until the next lookup. The slot is the
+             * entry's. */
+            cf_cache_entry *e = (cf_cache_entry *)plan->entry;
+            rc = cf_avro_shape_get(&e->avro, e->schema, &plan->shape, &dec->err);
+        } else {
+            /* cf_decoder_program took the reader it resolved to: the
+             * binding holds it (and so its shape) until the next call. */
+            cf_reader *r = dec->reader.held;
+            rc = cf_avro_shape_get(&r->avro, r->schema, &plan->shape, &dec->err);
+        }
     }
     dec->err.schema_id =
         cf_key_kind_of(&key) == CF_KEY_ID ? cf_key_id_of(&key) : CFAVRO_NO_SCHEMA_ID;
@@ -104,7 +128,9 @@ static int check_value(cfavro_decoder *dec, const cf_avro_shape *shape, avro_val
     }
     int32_t id = dec->err.schema_id;
     cf_error_set(&dec->err, CFAVRO_E_ARGUMENT, CFAVRO_NO_OFFSET,
-                 "%s: the value is not of the message's writer schema (%s)", fn,
+                 "%s: the value is not of the %s (%s)", fn,
+                 dec->reader.source != NULL ? "decoder's reader schema"
+                                            : "message's writer schema",
                  avro_schema_type_name(shape->schema));
     dec->err.schema_id = id;
     return CFAVRO_E_ARGUMENT;
@@ -118,20 +144,19 @@ static int decode_frame_avro(cfavro_decoder *dec, const cfavro_frame *frame, avr
     if (st == NULL) {
         return CFAVRO_E_NOMEM;
     }
-    const cf_cache_entry *e;
-    const cf_avro_shape *shape;
-    int rc = frame_shape(dec, frame, &e, &shape);
+    frame_plan plan;
+    int rc = frame_plan_get(dec, frame, &plan);
     if (rc == CFAVRO_OK) {
-        rc = check_value(dec, shape, value, fn);
+        rc = check_value(dec, plan.shape, value, fn);
     }
     if (rc != CFAVRO_OK) {
         return rc;
     }
     int32_t id = dec->err.schema_id;
-    rc = cf_walk_avro(e->schema, &dec->opt.walk, &dec->keys, &st->scratch, value,
+    rc = cf_walk_avro(plan.program, &dec->opt.walk, &dec->keys, &st->scratch, value,
                       frame->payload, frame->payload_size, frame->header_size, &dec->err);
     if (CF_UNLIKELY(rc != CFAVRO_OK)) {
-        cf_decoder_explain_failure(dec, e, frame);
+        cf_decoder_explain_failure(dec, plan.entry, frame);
     }
     dec->err.schema_id = id;
     return rc;
@@ -178,8 +203,8 @@ int cfavro_decode_payload_avro(cfavro_decoder *dec, int32_t schema_id, const voi
     return frame_avro(dec, &frame, value, "cfavro_decode_payload_avro");
 }
 
-/* The shape of message msg[0..len)'s writer schema (only its header is
- * read). */
+/* The shape of the values message msg[0..len) decodes into: its writer
+ * schema's, or the decoder's reader schema's (only its header is read). */
 static int message_shape(cfavro_decoder *dec, const void *msg, size_t len,
                          const cf_avro_shape **shape)
 {
@@ -189,8 +214,10 @@ static int message_shape(cfavro_decoder *dec, const void *msg, size_t len,
     if (rc != CFAVRO_OK) {
         return rc;
     }
-    const cf_cache_entry *e;
-    return frame_shape(dec, &frame, &e, shape);
+    frame_plan plan;
+    rc = frame_plan_get(dec, &frame, &plan);
+    *shape = plan.shape;
+    return rc;
 }
 
 int cfavro_decoder_avro_value(cfavro_decoder *dec, const void *msg, size_t len,

@@ -163,8 +163,9 @@ static avro_schema_t node_schema(shape_build *b, uint32_t index)
     case CF_UNION:
         return union_schema(b, n);
     case CF_RESOLVED:
-        /* A writer/reader program: its avro-c shape is the reader schema's,
-         * built from the reader, not from the program. */
+        /* A writer/reader program: its values have the reader schema's
+         * shape, which the bridge builds from the reader's own compiled
+         * schema (kept on the cf_reader), never from a program. */
         avro_set_error("a reader-resolved program has the shape of its reader schema");
         return NULL;
     }

@@ -19,6 +19,7 @@ cf_reader *cf_reader_new(cf_schema *schema, int32_t id, int32_t version)
         return NULL;
     }
     atomic_init(&r->refs, 1);
+    atomic_init(&r->avro, NULL);
     r->generation = atomic_fetch_add_explicit(&next_generation, 1, memory_order_relaxed);
     r->schema = schema;
     r->id = id;
@@ -34,6 +35,7 @@ void cf_reader_retain(cf_reader *r)
 void cf_reader_release(cf_reader *r)
 {
     if (r != NULL && atomic_fetch_sub_explicit(&r->refs, 1, memory_order_acq_rel) == 1) {
+        cf_ext_free(atomic_load_explicit(&r->avro, memory_order_acquire));
         cf_schema_free(r->schema);
         cf_free(r);
     }

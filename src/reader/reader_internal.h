@@ -34,6 +34,7 @@
 
 #include "cfavro.h"
 #include "compiler_internal.h"
+#include "ext_internal.h"
 #include "schema_internal.h"
 
 /* With no reader yet, a failed fetch is tried again after this long at most
@@ -47,6 +48,10 @@ typedef struct cf_reader {
     cf_schema *schema;   /* owned */
     int32_t id;          /* the registry's schema id, or -1 */
     int32_t version;     /* the subject's version, or 0 */
+    /* Optional, built on first use and freed with the reader: the avro-c
+     * bridge's shape of `schema` (the class its values have), published
+     * with a compare-and-swap like a cache entry's avro slot. */
+    _Atomic(cf_ext *) avro;
 } cf_reader;
 
 /* A new reader owning `schema` (one reference for the caller). NULL when out

@@ -24,6 +24,7 @@
 
 #include "alloc_internal.h"
 #include "error_internal.h"
+#include "excerpt_internal.h"
 #include "schema_logical_internal.h"
 #include "schema_names_internal.h"
 
@@ -1176,9 +1177,13 @@ static int compile_text(cf_ctx *c, const char *json, size_t len, json_t **doc, u
     *doc = json_loadb(json != NULL ? json : "", len,
                       JSON_DECODE_ANY | JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &jerr);
     if (*doc == NULL) {
+        /* jansson's text quotes the bad token raw (control bytes, invalid
+         * UTF-8): shown as an excerpt, so the message stays printable. */
+        char text[CF_EXCERPT_CAP(sizeof jerr.text)];
+        cf_excerpt(text, jerr.text, strnlen(jerr.text, sizeof jerr.text), sizeof jerr.text);
         return cf_error_set(c->err, CFAVRO_E_SCHEMA_INVALID, CFAVRO_NO_OFFSET,
                             "schema is not valid JSON: line %d, column %d: %s", jerr.line,
-                            jerr.column, jerr.text);
+                            jerr.column, text);
     }
     cf_loc top = {NULL, LOC_TOP, NULL, 0, NULL, 0};
     return compile_type(c, *doc, 0, &top, 1, root);
