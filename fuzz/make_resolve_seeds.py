@@ -119,6 +119,9 @@ SEEDS = [
     ("skipped-nulls-limit",
      rec("R", [fld("gone", {"type": "array", "items": "null"}), fld("k", "int")]),
      rec("R", [fld("k", "int")]), zz(3) + zz(0) + zz(1)),
+    ("dropped-int-out-of-range", TRADE_W,
+     rec("Trade", [fld("id", "long")], namespace="x"),
+     zz(42) + s("ABC") + s("dropped") + f64(1.5) + zz(-13622570976)),
     ("union-branch-unresolved", ["null", "int", "string", "boolean"],
      ["string", "long", "null"], zz(3) + b"\x01"),
 ]

@@ -408,8 +408,8 @@ static CF_ALWAYS_INLINE int CF_WALK_NAME(value_body)(CF_EMITTER *e, const cf_nod
 /* A value the reader never sees (a dropped field), or sees later (a saved
  * field, which its REPLAY reads again with every check), passed inline when
  * its extent is a length or a width: bounds-checked, its text unchecked
- * (it is never output from here), as Avro's own resolving readers skip.
- * A union's index is checked (it decides what follows) and its branch
+ * (it is never output from here), as Avro's own resolving readers skip;
+ * an int's range is checked, as the writer alone would. A union's index is checked (it decides what follows) and its branch
  * passed the same way. Anything else (booleans, enums, records, arrays,
  * maps) takes the full skip (cf_walk_skip), every check included. */
 static CF_ALWAYS_INLINE int CF_WALK_NAME(pass_flat)(cf_walk *w, const cf_node *wn,
@@ -436,10 +436,14 @@ static CF_ALWAYS_INLINE int CF_WALK_NAME(pass_flat)(cf_walk *w, const cf_node *w
         size_t len = 0;
         return CF_WALK_NAME(read_span)(w, t->kind == CF_STRING ? "string" : "bytes", &s, &len);
     }
-    case CF_INT:
+    case CF_INT: { /* checked even when dropped: an int beyond 32 bits is
+                    * malformed data, whichever reader reads it */
+        int32_t v;
+        return cf_read_int(w, &v);
+    }
     case CF_LONG: {
         int64_t v;
-        return cf_read_long(w, &v); /* an int out of range: its replay says so */
+        return cf_read_long(w, &v);
     }
     case CF_FLOAT:
     case CF_DOUBLE:
