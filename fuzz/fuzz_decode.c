@@ -15,7 +15,8 @@
  *     as bare numbers beyond int64/double, U+0000 inside object keys);
  *   - decoding the parsed frame gives the same status, detail and text;
  *   - decoding the unprefixed payload gives the same status and text;
- *   - a batch of the message twice gives each row the single call's status,
+ *   - a batch of the message twice (pointer and offsets forms, which agree)
+ *     gives each row the single call's status,
  *     schema id and (cfavro_decoder_batch_error) full error detail;
  *   - peak library memory stays within the bound of fuzz_common.h and none
  *     is left behind once the decoder is freed.
@@ -214,6 +215,34 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                           cfavro_decoder_batch_error(dec, 1)->status != CFAVRO_OK,
                       "stopped batch: message 1 has no detail");
         }
+        /* The offsets form over the two messages back to back: the same
+         * status, results and text. */
+        char *text = malloc(nd_len + 1);
+        uint8_t *joined = malloc(2 * m.msg_len + 1);
+        if (text != NULL && joined != NULL && nd != NULL) {
+            memcpy(text, nd, nd_len + 1);
+            size_t text_len = nd_len;
+            if (m.msg_len > 0) {
+                memcpy(joined, m.msg, m.msg_len);
+                memcpy(joined + m.msg_len, m.msg, m.msg_len);
+            }
+            const int64_t offsets[3] = {0, (int64_t)m.msg_len, 2 * (int64_t)m.msg_len};
+            cfavro_batch_result ores[2];
+            int ro = cfavro_decode_batch_offsets_json(dec, joined, 2 * m.msg_len, offsets, 8, 2,
+                                                      ores, &nd, &nd_len, &failed);
+            FZ_ASSERT(ro == rb, "offsets batch %d, pointer batch %d", ro, rb);
+            FZ_ASSERT(nd_len == text_len && memcmp(nd, text, nd_len) == 0,
+                      "offsets batch text differs");
+            for (int i = 0; i < 2; i++) {
+                FZ_ASSERT(ores[i].status == res[i].status && ores[i].offset == res[i].offset &&
+                              ores[i].schema_id == res[i].schema_id &&
+                              ores[i].json_offset == res[i].json_offset &&
+                              ores[i].json_len == res[i].json_len,
+                          "offsets batch result %d differs", i);
+            }
+        }
+        free(text);
+        free(joined);
     }
 
     fz_decoder_end(dec, size, "fuzz_decode");

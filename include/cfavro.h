@@ -518,6 +518,7 @@ CFAVRO_API const cfavro_error *cfavro_decoder_error(const cfavro_decoder *dec);
  *   parsed cfavro_frame      cfavro_decode_frame_json     cfavro_validate_frame
  *   schema id + payload      cfavro_decode_payload_json   cfavro_validate_payload
  *   many framed messages     cfavro_decode_batch_json     -
+ *   ... in one buffer        cfavro_decode_batch_offsets_json  -
  *
  * All of them take one path: a message is parsed into a frame (V0 messages
  * skip the general parser; the result is the same), a payload with an id is
@@ -657,8 +658,33 @@ CFAVRO_API int cfavro_decode_batch_json(cfavro_decoder *dec, const void *const *
                                         size_t *ndjson_len, size_t *failed);
 
 /*
+ * cfavro_decode_batch_json for messages laid out back to back in one buffer,
+ * made for foreign-function callers (Python's b"".join(values), an Arrow
+ * binary column), who then build no per-message pointer: message i is
+ * data[offsets[i], offsets[i + 1]). `offsets` holds count + 1 signed
+ * integers of `offset_width` bytes each, in the host's byte order: 4 (Arrow
+ * binary and utf8, int32) or 8 (Arrow large_binary, int64). They need not
+ * start at 0 (an Arrow slice's do not); they must not be negative, must not
+ * decrease, and must not pass data_len. A zero-length message (an Arrow
+ * null, a Kafka tombstone) fails like any empty message. `data` may be NULL
+ * only when data_len is 0. Both arrays are only read, during the call.
+ *
+ * Results, output, details (cfavro_decoder_batch_error) and return value as
+ * for cfavro_decode_batch_json. Bad offsets, or an offset_width other than
+ * 4 or 8, fail the call with CFAVRO_E_ARGUMENT before anything is decoded
+ * (the message names the first bad offset's index).
+ */
+CFAVRO_API int cfavro_decode_batch_offsets_json(cfavro_decoder *dec, const void *data,
+                                                size_t data_len, const void *offsets,
+                                                size_t offset_width, size_t count,
+                                                cfavro_batch_result *results,
+                                                const char **ndjson, size_t *ndjson_len,
+                                                size_t *failed);
+
+/*
  * The full detail (status, offset, schema id, field path, message) of
- * message `index` of the last cfavro_decode_batch_json call on `dec`; the
+ * message `index` of the last batch call (cfavro_decode_batch_json or
+ * cfavro_decode_batch_offsets_json) on `dec`; the
  * same detail a single cfavro_decode_json call on that message would give
  * (the batch's own output limit and a NULL msgs[index] aside).
  * Returns NULL when that message decoded, when `index` is not below the last

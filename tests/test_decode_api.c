@@ -667,6 +667,130 @@ static void test_batch(void **state)
     assert_string_equal(nd, expected);
 }
 
+/* The offsets form: the same messages back to back in one buffer (at an
+ * Arrow slice's non-zero start, with 4- and 8-byte offsets) give the same
+ * results and NDJSON as the pointer form, details included. */
+static void test_batch_offsets(void **state)
+{
+    cfavro_decoder *dec = ((trade_fx *)*state)->dec;
+    uint8_t m[4][64];
+    size_t n[5];
+    n[0] = trade_msg(m[0], 1, "A", 1);
+    n[1] = trade_msg(m[1], 1, "BB", 2) - 3; /* truncated */
+    n[2] = trade_msg(m[2], 1, "CCC", -1);
+    n[3] = trade_msg(m[3], 9, "D", 4); /* unknown schema id */
+    n[4] = 0;                           /* a tombstone */
+    const void *msgs[5] = {m[0], m[1], m[2], m[3], NULL};
+    cfavro_batch_result want[5], got[5];
+    const char *nd = NULL;
+    size_t nd_len = 0, failed = 0;
+    assert_int_equal(cfavro_decode_batch_json(dec, msgs, n, 5, want, &nd, &nd_len, &failed),
+                     CFAVRO_OK);
+    assert_int_equal(failed, 3);
+    char *want_nd = strdup(nd);
+    assert_non_null(want_nd);
+    char want_detail[5][sizeof(((cfavro_error *)0)->message)];
+    for (size_t i = 0; i < 5; i++) {
+        const cfavro_error *d = cfavro_decoder_batch_error(dec, i);
+        snprintf(want_detail[i], sizeof want_detail[i], "%s", d ? d->message : "");
+    }
+
+    uint8_t data[3 + 4 * 64] = {0xee, 0xee, 0xee};
+    int64_t off64[6];
+    int32_t off32[6];
+    size_t at = 3;
+    for (size_t i = 0; i < 5; i++) {
+        off64[i] = (int64_t)at;
+        off32[i] = (int32_t)at;
+        if (n[i] > 0) {
+            memcpy(data + at, m[i], n[i]);
+        }
+        at += n[i];
+    }
+    off64[5] = (int64_t)at;
+    off32[5] = (int32_t)at;
+    const void *offsets[2] = {off32, off64};
+    for (size_t w = 0; w < 2; w++) {
+        memset(got, 0x5a, sizeof got);
+        failed = 0;
+        assert_int_equal(cfavro_decode_batch_offsets_json(dec, data, at, offsets[w], w ? 8 : 4, 5,
+                                                          got, &nd, &nd_len, &failed),
+                         CFAVRO_OK);
+        assert_string_equal(nd, want_nd);
+        assert_int_equal(failed, 3);
+        for (size_t i = 0; i < 5; i++) {
+            assert_int_equal(got[i].status, want[i].status);
+            assert_true(got[i].offset == want[i].offset);
+            assert_true(got[i].schema_id == want[i].schema_id);
+            assert_int_equal(got[i].json_offset, want[i].json_offset);
+            assert_int_equal(got[i].json_len, want[i].json_len);
+            const cfavro_error *d = cfavro_decoder_batch_error(dec, i);
+            assert_string_equal(d ? d->message : "", want_detail[i]);
+        }
+    }
+    assert_int_equal(got[3].status, CFAVRO_E_SCHEMA_NOT_FOUND);
+    assert_int_equal(got[4].status, CFAVRO_E_FRAME_SHORT);
+    free(want_nd);
+
+    /* An empty batch needs only offsets[0]; data may be NULL when empty. */
+    int64_t zero = 0;
+    assert_int_equal(cfavro_decode_batch_offsets_json(dec, NULL, 0, &zero, 8, 0, NULL, &nd,
+                                                      &nd_len, &failed),
+                     CFAVRO_OK);
+    assert_string_equal(nd, "");
+    assert_int_equal(failed, 0);
+
+    /* Bad offsets fail the call before anything is decoded, naming the
+     * first bad index; no detail is left from the batch before. */
+    struct {
+        int64_t off[3];
+        size_t data_len;
+        const char *says;
+    } bad[] = {
+        {{-1, 3, 3 + (int64_t)n[0]}, at, "offsets[0] (-1) is negative"},
+        {{3 + (int64_t)n[0], 3, 3 + (int64_t)n[0]}, at, "offsets[1] (3) is below the one before"},
+        {{3, 3 + (int64_t)n[0], (int64_t)at + 1}, at, "offsets[2]"},
+        {{3, 3 + (int64_t)n[0], 3 + (int64_t)n[0]}, 4, "offsets[1]"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        failed = 77;
+        assert_int_equal(cfavro_decode_batch_offsets_json(dec, data, bad[i].data_len, bad[i].off,
+                                                          8, 2, got, &nd, &nd_len, &failed),
+                         CFAVRO_E_ARGUMENT);
+        assert_int_equal(failed, 77);
+        assert_null(nd);
+        assert_int_equal(nd_len, 0);
+        assert_contains(cfavro_decoder_error(dec)->message, bad[i].says);
+        assert_null(cfavro_decoder_batch_error(dec, 0));
+    }
+    assert_contains(cfavro_decoder_error(dec)->message, "beyond the data's length (4 bytes)");
+    int32_t neg32[2] = {3, -5};
+    assert_int_equal(cfavro_decode_batch_offsets_json(dec, data, at, neg32, 4, 1, got, &nd,
+                                                      &nd_len, &failed),
+                     CFAVRO_E_ARGUMENT);
+    assert_contains(cfavro_decoder_error(dec)->message, "offsets[1] (-5) is negative");
+    assert_int_equal(cfavro_decode_batch_offsets_json(dec, data, at, off64, 2, 5, got, &nd,
+                                                      &nd_len, &failed),
+                     CFAVRO_E_ARGUMENT);
+    assert_contains(cfavro_decoder_error(dec)->message, "offset_width is 2 (4 or 8 bytes)");
+    assert_int_equal(cfavro_decode_batch_offsets_json(dec, data, at, NULL, 8, 5, got, &nd,
+                                                      &nd_len, &failed),
+                     CFAVRO_E_ARGUMENT);
+    assert_int_equal(cfavro_decode_batch_offsets_json(dec, NULL, at, off64, 8, 5, got, &nd,
+                                                      &nd_len, &failed),
+                     CFAVRO_E_ARGUMENT);
+    assert_int_equal(cfavro_decode_batch_offsets_json(dec, data, at, off64, 8, 5, NULL, &nd,
+                                                      &nd_len, &failed),
+                     CFAVRO_E_ARGUMENT);
+    assert_int_equal(cfavro_decode_batch_offsets_json(NULL, data, at, off64, 8, 5, got, &nd,
+                                                      &nd_len, &failed),
+                     CFAVRO_E_ARGUMENT);
+    assert_int_equal(cfavro_decode_batch_offsets_json(dec, data, at, off64, 8, 5, got, NULL,
+                                                      &nd_len, &failed),
+                     CFAVRO_E_ARGUMENT);
+    assert_contains(cfavro_decoder_error(dec)->message, "cfavro_decode_batch_offsets_json");
+}
+
 /* ---- a decoder after errors --------------------------------------------- */
 
 static void test_usable_after_errors(void **state)
@@ -949,6 +1073,7 @@ int main(void)
         cmocka_unit_test(test_add_schema),
         cmocka_unit_test_setup_teardown(test_schema_dir, dir_setup, dir_teardown),
         cmocka_unit_test_setup_teardown(test_batch, trade_setup, trade_teardown),
+        cmocka_unit_test_setup_teardown(test_batch_offsets, trade_setup, trade_teardown),
         cmocka_unit_test_setup_teardown(test_usable_after_errors, trade_setup, trade_teardown),
         cmocka_unit_test_setup_teardown(test_threads_share_client, dir_setup, dir_teardown),
         cmocka_unit_test_teardown(test_no_allocation_per_message, alloc_hooks_off_fixture),

@@ -448,15 +448,54 @@ int cfavro_validate_payload(cfavro_decoder *dec, int32_t schema_id, const void *
 
 /* ---- batches -------------------------------------------------------------- */
 
+/* Where a batch's messages are: an array of pointers and lengths, or one
+ * buffer and its offsets (count + 1 of them, `width` bytes each). */
+typedef struct batch_input {
+    const char *fn; /* the public call, for argument errors */
+    const void *const *msgs;
+    const size_t *lens;
+    const uint8_t *data;
+    const void *offsets;
+    size_t width;
+} batch_input;
+
+static inline int64_t batch_offset(const batch_input *in, size_t i)
+{
+    if (in->width == 8) {
+        int64_t v;
+        memcpy(&v, (const uint8_t *)in->offsets + i * 8, 8);
+        return v;
+    }
+    int32_t v;
+    memcpy(&v, (const uint8_t *)in->offsets + i * 4, 4);
+    return v;
+}
+
+/* Message i of a batch. */
+static inline void batch_message(const batch_input *in, size_t i, const void **msg, size_t *len)
+{
+    if (in->msgs != NULL) {
+        *msg = in->msgs[i];
+        *len = in->lens[i];
+        return;
+    }
+    int64_t from = batch_offset(in, i); /* checked by bad_offset */
+    *msg = in->data + from;
+    *len = (size_t)(batch_offset(in, i + 1) - from);
+}
+
 /* Decode message i of a batch and end its line. Keeps room for the final
  * NUL: each line reserves space for its newline and the NUL, so the NUL
  * always fits after the last line and no line is ever dropped for it. */
-static int decode_batch_message(cfavro_decoder *dec, const void *msg, size_t len, size_t i)
+static int decode_batch_message(cfavro_decoder *dec, const batch_input *in, size_t i)
 {
+    const void *msg;
+    size_t len;
+    batch_message(in, i, &msg, &len);
     if (msg == NULL && len > 0) {
         dec->err.schema_id = CFAVRO_NO_SCHEMA_ID;
         return cf_error_set(&dec->err, CFAVRO_E_ARGUMENT, CFAVRO_NO_OFFSET,
-                            "cfavro_decode_batch_json: msgs[%zu] is NULL", i);
+                            "%s: msgs[%zu] is NULL", in->fn, i);
     }
     size_t start = dec->out.len;
     int rc = decode_one(dec, msg, len, true);
@@ -496,18 +535,11 @@ static void stop_batch(cfavro_decoder *dec, size_t from, size_t count, int statu
     cf_batch_errors_stop(&dec->batch, from, &detail);
 }
 
-int cfavro_decode_batch_json(cfavro_decoder *dec, const void *const *msgs, const size_t *lens,
-                             size_t count, cfavro_batch_result *results, const char **ndjson,
-                             size_t *ndjson_len, size_t *failed)
+/* The batch itself, once its arguments are checked. */
+static int decode_batch(cfavro_decoder *dec, const batch_input *in, size_t count,
+                        cfavro_batch_result *results, const char **ndjson, size_t *ndjson_len,
+                        size_t *failed)
 {
-    clear_outputs(ndjson, ndjson_len);
-    if (dec != NULL) {
-        cf_batch_errors_begin(&dec->batch, 0); /* no details while arguments are bad */
-    }
-    if (dec == NULL || ndjson == NULL || ndjson_len == NULL ||
-        (count > 0 && (msgs == NULL || lens == NULL || results == NULL))) {
-        return null_argument(dec, "cfavro_decode_batch_json");
-    }
     cf_error_clear(&dec->err);
     cf_batch_errors_begin(&dec->batch, count);
     dec->out.len = 0;
@@ -526,7 +558,7 @@ int cfavro_decode_batch_json(cfavro_decoder *dec, const void *const *msgs, const
     size_t nfailed = 0;
     for (size_t i = 0; i < count; i++) {
         size_t start = dec->out.len;
-        int mrc = decode_batch_message(dec, msgs[i], lens[i], i);
+        int mrc = decode_batch_message(dec, in, i);
         results[i].status = mrc;
         results[i].schema_id = dec->err.schema_id;
         results[i].json_offset = start;
@@ -567,6 +599,77 @@ int cfavro_decode_batch_json(cfavro_decoder *dec, const void *const *msgs, const
         *failed = nfailed;
     }
     return rc;
+}
+
+int cfavro_decode_batch_json(cfavro_decoder *dec, const void *const *msgs, const size_t *lens,
+                             size_t count, cfavro_batch_result *results, const char **ndjson,
+                             size_t *ndjson_len, size_t *failed)
+{
+    clear_outputs(ndjson, ndjson_len);
+    if (dec != NULL) {
+        cf_batch_errors_begin(&dec->batch, 0); /* no details while arguments are bad */
+    }
+    if (dec == NULL || ndjson == NULL || ndjson_len == NULL ||
+        (count > 0 && (msgs == NULL || lens == NULL || results == NULL))) {
+        return null_argument(dec, "cfavro_decode_batch_json");
+    }
+    batch_input in = {"cfavro_decode_batch_json", msgs, lens, NULL, NULL, 0};
+    return decode_batch(dec, &in, count, results, ndjson, ndjson_len, failed);
+}
+
+/* Offsets that do not describe `count` messages inside data[0, data_len):
+ * the index of the first bad one, with *why set; SIZE_MAX when all hold. */
+static size_t bad_offset(const batch_input *in, size_t count, size_t data_len, const char **why)
+{
+    int64_t prev = 0;
+    for (size_t i = 0; i <= count; i++) {
+        int64_t v = batch_offset(in, i);
+        if (v < 0) {
+            *why = "is negative";
+            return i;
+        }
+        if (i > 0 && v < prev) {
+            *why = "is below the one before it";
+            return i;
+        }
+        if ((uint64_t)v > data_len) {
+            *why = "is beyond the data's length";
+            return i;
+        }
+        prev = v;
+    }
+    return SIZE_MAX;
+}
+
+int cfavro_decode_batch_offsets_json(cfavro_decoder *dec, const void *data, size_t data_len,
+                                     const void *offsets, size_t offset_width, size_t count,
+                                     cfavro_batch_result *results, const char **ndjson,
+                                     size_t *ndjson_len, size_t *failed)
+{
+    static const char fn[] = "cfavro_decode_batch_offsets_json";
+    clear_outputs(ndjson, ndjson_len);
+    if (dec != NULL) {
+        cf_batch_errors_begin(&dec->batch, 0); /* no details while arguments are bad */
+    }
+    if (dec == NULL || ndjson == NULL || ndjson_len == NULL || offsets == NULL ||
+        (count > 0 && results == NULL) || (data == NULL && data_len > 0)) {
+        return null_argument(dec, fn);
+    }
+    cf_error_clear(&dec->err);
+    if (offset_width != 4 && offset_width != 8) {
+        return cf_error_set(&dec->err, CFAVRO_E_ARGUMENT, CFAVRO_NO_OFFSET,
+                            "%s: offset_width is %zu (4 or 8 bytes)", fn, offset_width);
+    }
+    static const uint8_t empty[1];
+    batch_input in = {fn, NULL, NULL, data != NULL ? data : empty, offsets, offset_width};
+    const char *why = NULL;
+    size_t bad = bad_offset(&in, count, data_len, &why);
+    if (bad != SIZE_MAX) {
+        return cf_error_set(&dec->err, CFAVRO_E_ARGUMENT, CFAVRO_NO_OFFSET,
+                            "%s: offsets[%zu] (%lld) %s (%zu bytes): nothing decoded", fn, bad,
+                            (long long)batch_offset(&in, bad), why, data_len);
+    }
+    return decode_batch(dec, &in, count, results, ndjson, ndjson_len, failed);
 }
 
 /* ---- for the other output forms (decoder_internal.h) ---------------------- */
