@@ -65,6 +65,7 @@ int bc_cold_registry(const bc_options *o);
 /* The loopback test registry (tests/registry/server.py) in a child process. */
 typedef struct bc_registry {
     pid_t pid; /* 0: not running */
+    int port;
     char url[64];
 } bc_registry;
 

@@ -9,20 +9,16 @@
 #include <arpa/inet.h>
 #include <curl/curl.h>
 #include <netinet/in.h>
-#include <signal.h>
-#include <spawn.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "registry_process.h"
 #include "registry_server_support.h"
 #include "test_support.h"
-
-extern char **environ;
 
 static const char *env_or(const char *name, const char *fallback)
 {
@@ -60,80 +56,35 @@ void reg_remove_dir(const char *dir)
 
 reg_server reg_server_start(const char *dir, const char *name, const char *const *extra)
 {
-    char script[1024], data[1024], port_file[512];
+    char script[1024], data[1024], port_file[512], why[1024];
     const char *root = env_or("CFAVRO_SOURCE_ROOT", ".");
     snprintf(script, sizeof script, "%s/tests/registry/server.py", root);
     snprintf(data, sizeof data, "%s/tests/registry/data.json", root);
     snprintf(port_file, sizeof port_file, "%s/%s.port", dir, name);
-    const char *argv[24] = {env_or("CFAVRO_PYTHON", "python3"), script, "--data", data,
-                            "--port-file", port_file};
-    size_t argc = 6;
-    for (size_t i = 0; extra && extra[i] && argc < 23; i++) argv[argc++] = extra[i];
-    argv[argc] = NULL;
-    reg_server s = {0};
-    int rc = posix_spawnp(&s.pid, argv[0], NULL, NULL, (char *const *)argv, environ);
-    if (rc != 0) fail_msg("cannot start %s: %s", argv[0], strerror(rc));
-    for (int waited = 0; waited < 200; waited++) { /* up to 20 s */
-        FILE *f = fopen(port_file, "r");
-        if (f) {
-            int ok = fscanf(f, "%d", &s.port);
-            fclose(f);
-            if (ok == 1 && s.port > 0) return s;
-        }
-        struct timespec pause = {0, 100 * 1000 * 1000};
-        nanosleep(&pause, NULL);
+    reg_process_args a = {env_or("CFAVRO_PYTHON", "python3"), script, data, port_file, extra,
+                          false};
+    reg_process p;
+    if (reg_process_start(&p, &a, why, sizeof why) != 0) {
+        fail_msg("test registry %s: %s", name, why);
     }
-    kill(s.pid, SIGTERM);
-    fail_msg("test registry %s did not start", name);
-    return s;
+    return (reg_server){p.pid, p.port};
 }
 
 void reg_server_stop(reg_server *s)
 {
-    if (s->pid <= 0) return;
-    kill(s->pid, SIGTERM);
-    int status;
-    waitpid(s->pid, &status, 0);
+    reg_process p = {s->pid, s->port};
+    reg_process_stop(&p);
     s->pid = 0;
-}
-
-typedef struct reply_text {
-    char *d;
-    size_t n;
-} reply_text;
-
-static size_t collect(char *data, size_t size, size_t nmemb, void *user)
-{
-    reply_text *t = user;
-    size_t n = size * nmemb;
-    char *grown = realloc(t->d, t->n + n + 1);
-    if (!grown) return 0;
-    memcpy(grown + t->n, data, n);
-    t->d = grown;
-    t->n += n;
-    t->d[t->n] = '\0';
-    return n;
 }
 
 char *reg_control(const reg_server *s, const char *action, const char *body)
 {
-    char url[256];
-    snprintf(url, sizeof url, "http://127.0.0.1:%d/__control/%s", s->port, action);
-    CURL *h = curl_easy_init();
-    assert_non_null(h);
-    reply_text t = {0};
-    curl_easy_setopt(h, CURLOPT_URL, url);
-    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, 10000L);
-    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, collect);
-    curl_easy_setopt(h, CURLOPT_WRITEDATA, &t);
-    if (body) curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
-    CURLcode rc = curl_easy_perform(h);
-    long status = 0;
-    curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
-    curl_easy_cleanup(h);
-    if (rc != CURLE_OK || status != 200) fail_msg("control %s failed: %d %ld", action, rc, status);
-    return t.d;
+    char why[512];
+    char *reply = reg_process_control(s->port, action, body, why, sizeof why);
+    if (reply == NULL) {
+        fail_msg("control %s failed: %s", action, why);
+    }
+    return reply;
 }
 
 void reg_set_faults(const reg_server *s, const char *faults_json)
@@ -228,4 +179,21 @@ void reg_group_clean(const reg_group *g)
 {
     reg_set_faults(&g->server, "[]");
     reg_set_auth(&g->server, "{}");
+}
+
+void reg_assert_no_secret(const char *messages, size_t stride, size_t n,
+                          const char *const *secrets)
+{
+    bool verbose = getenv("CFAVRO_TEST_VERBOSE") != NULL;
+    for (size_t m = 0; m < n; m++) {
+        const char *msg = messages + m * stride;
+        if (verbose) {
+            printf("message: %s\n", msg);
+        }
+        for (size_t k = 0; secrets[k] != NULL; k++) {
+            if (strstr(msg, secrets[k]) != NULL) {
+                fail_msg("message %zu holds a credential: %s", m, msg);
+            }
+        }
+    }
 }

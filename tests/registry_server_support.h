@@ -72,4 +72,26 @@ void reg_group_stop(reg_group *g);
 /* No faults and no auth, as each test starts. */
 void reg_group_clean(const reg_group *g);
 
+/* cmocka group fixtures `setup` and `teardown` (static, in the including
+ * test) that start and stop `group` (a reg_group the test defines). */
+#define REG_GROUP_FIXTURES(group, dir_prefix, name)                                                \
+    static int setup(void **state)                                                                 \
+    {                                                                                              \
+        (void)state;                                                                               \
+        reg_group_start(&(group), dir_prefix, name);                                               \
+        return 0;                                                                                  \
+    }                                                                                              \
+    static int teardown(void **state)                                                              \
+    {                                                                                              \
+        (void)state;                                                                               \
+        reg_group_stop(&(group));                                                                  \
+        return 0;                                                                                  \
+    }
+
+/* Fail the running test when any of the n messages (NUL-terminated, `stride`
+ * bytes apart: a char[n][stride] array) contains any of the NULL-terminated
+ * secrets. Each message is printed first when CFAVRO_TEST_VERBOSE is set. */
+void reg_assert_no_secret(const char *messages, size_t stride, size_t n,
+                          const char *const *secrets);
+
 #endif

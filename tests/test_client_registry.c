@@ -165,19 +165,7 @@ static void load_data(bool with_late)
     json_decref(data);
 }
 
-static int setup(void **state)
-{
-    (void)state;
-    reg_group_start(&g_reg, "cfavro-client-registry-", "e2e");
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    reg_group_stop(&g_reg);
-    return 0;
-}
+REG_GROUP_FIXTURES(g_reg, "cfavro-client-registry-", "e2e")
 
 /* Each test starts with this file's data, no faults and no auth. */
 static int clean_server(void **state)
@@ -1129,13 +1117,8 @@ static void test_no_secret_in_any_failure(void **state)
     assert_true(g_nmessages - before >= 40);
 
     static const char *const secrets[] = {E2E_PASSWORD, E2E_TOKEN, E2E_KEY_PASSWORD,
-                                          PASSWORD,     TOKEN,     KEY_PASSWORD};
-    for (size_t m = 0; m < g_nmessages; m++) {
-        if (getenv("CFAVRO_TEST_VERBOSE")) printf("message: %s\n", g_messages[m]);
-        for (size_t k = 0; k < sizeof secrets / sizeof secrets[0]; k++)
-            if (strstr(g_messages[m], secrets[k]))
-                fail_msg("message %zu holds a credential: %s", m, g_messages[m]);
-    }
+                                          PASSWORD,     TOKEN,     KEY_PASSWORD, NULL};
+    reg_assert_no_secret(g_messages[0], sizeof g_messages[0], g_nmessages, secrets);
 }
 
 #define TEST(f) cmocka_unit_test_setup(f, clean_server)

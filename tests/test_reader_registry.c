@@ -254,19 +254,7 @@ static void test_threads_decode_while_reader_changes(void **state)
     cfavro_client_free(c);
 }
 
-static int setup(void **state)
-{
-    (void)state;
-    reg_group_start(&g_reg, "cfavro-reader-registry-", "reader");
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    reg_group_stop(&g_reg);
-    return 0;
-}
+REG_GROUP_FIXTURES(g_reg, "cfavro-reader-registry-", "reader")
 
 static int clean_server(void **state)
 {
