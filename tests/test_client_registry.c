@@ -257,6 +257,22 @@ static cfavro_client *make_client(const char *const *opts)
     return c;
 }
 
+/* A client from opts that must fail with CFAVRO_E_CONFIG saying `says`. */
+static void expect_client_error(const char *const *opts, const char *says)
+{
+    cfavro_config *cfg = cfavro_config_new();
+    assert_non_null(cfg);
+    cfavro_error err;
+    for (size_t i = 0; opts && opts[i]; i += 2) {
+        assert_int_equal(cfavro_config_set(cfg, opts[i], opts[i + 1], &err), CFAVRO_OK);
+    }
+    assert_null(cfavro_client_new(cfg, &err));
+    keep_message(&err);
+    cfavro_config_free(cfg);
+    assert_int_equal(err.status, CFAVRO_E_CONFIG);
+    assert_contains(err.message, says);
+}
+
 static cfavro_decoder *make_decoder(cfavro_client *c)
 {
     cfavro_error err;
@@ -437,6 +453,10 @@ static void test_contexts_same_id_different_schemas(void **state)
     assert_string_equal(x->name, "e2e.InCtx1");
     l = list_cache(plain);
     assert_string_equal(find_listed(&l, ID_DEFAULT, NULL)->name, "e2e.Default");
+    /* A /contexts/ URL makes its context the client's (listing, file names). */
+    l = list_cache(by_url);
+    assert_string_equal(find_listed(&l, ID_DEFAULT, NULL)->context, ".ctx1");
+    assert_string_equal(find_listed(&l, ID_DEFAULT, NULL)->name, "e2e.InCtx1");
 
     /* An id only the default context has is not found in .ctx1, either way. */
     expect_failure(dc, ID_STRING, "\x02x", 2, CFAVRO_E_SCHEMA_NOT_FOUND);
@@ -449,6 +469,26 @@ static void test_contexts_same_id_different_schemas(void **state)
     cfavro_client_free(plain);
     cfavro_client_free(in_ctx);
     cfavro_client_free(by_url);
+
+    /* The same context said twice is fine (percent-encoded in the URL, and
+     * as the setting); two different ones are a configuration error, as are
+     * failover URLs naming different contexts. */
+    char encoded[128], both[256];
+    snprintf(encoded, sizeof encoded, "%s/contexts/%%2Ectx1/", g_reg.url);
+    cfavro_client *same = make_client(OPTS("schema.registry.url", encoded,
+                                           "schema.registry.context", ".ctx1"));
+    cfavro_decoder *ds = make_decoder(same);
+    expect_json(ds, ID_DEFAULT, ONE_LONG(21), "{\"b\":21}");
+    l = list_cache(same);
+    assert_string_equal(find_listed(&l, ID_DEFAULT, NULL)->context, ".ctx1");
+    cfavro_decoder_free(ds);
+    cfavro_client_free(same);
+    expect_client_error(OPTS("schema.registry.url", prefixed, "schema.registry.context", ".ctx2"),
+                        "schema.registry.context \".ctx2\" differs from the context the "
+                        "schema.registry.url names (\".ctx1\")");
+    snprintf(both, sizeof both, "%s,%s", prefixed, g_reg.url);
+    expect_client_error(OPTS("schema.registry.url", both),
+                        "the URLs name different contexts (URL 2 names \"\", URL 1 \".ctx1\")");
 }
 
 /* ---- 3. GUIDs: V1 frames and header mode ------------------------------------------------ */
@@ -932,10 +972,11 @@ static void test_persisted_schemas_survive_an_outage(void **state)
     reg_remove_dir(dir);
 }
 
-/* A base URL under /contexts/.ctx1 serves that context's id 1: kept as
- * 1.avsc it would later decode the default context's id 1 with the wrong
- * schema, so ids fetched that way are not persisted (GUIDs, global, are). */
-static void test_context_url_ids_not_persisted_as_default(void **state)
+/* A base URL under /contexts/.ctx1 serves that context's id 1: it is kept
+ * as :.ctx1:1.avsc, never as 1.avsc (which would later decode the default
+ * context's id 1 with the wrong schema). A .ctx1 client finds it with the
+ * registry down; a default-context client does not. */
+static void test_context_url_ids_persisted_in_their_context(void **state)
 {
     (void)state;
     char dir[256], prefixed[128];
@@ -951,16 +992,20 @@ static void test_context_url_ids_not_persisted_as_default(void **state)
     cfavro_client_free(c);
     char names[512];
     dir_names(dir, names, sizeof names);
-    assert_string_equal(names, GUID_DEFAULT ".avsc");
+    assert_string_equal(names, GUID_DEFAULT ".avsc :.ctx1:1.avsc");
 
-    /* A default-context client reading that directory, registry down:
-     * id 1 is not answered with .ctx1's schema. */
     char dead[64];
     snprintf(dead, sizeof dead, "http://127.0.0.1:%d", reg_dead_port());
     c = make_client(OPTS("schema.registry.url", dead, "cfavro.registry.persist.dir", dir,
                          "max.retries", "0"));
     d = make_decoder(c);
     expect_failure(d, ID_DEFAULT, ONE_LONG(1), CFAVRO_E_REGISTRY_UNAVAILABLE);
+    cfavro_decoder_free(d);
+    cfavro_client_free(c);
+    c = make_client(OPTS("schema.registry.url", dead, "schema.registry.context", ".ctx1",
+                         "cfavro.registry.persist.dir", dir, "max.retries", "0"));
+    d = make_decoder(c);
+    expect_json(d, ID_DEFAULT, ONE_LONG(1), "{\"b\":1}");
     cfavro_decoder_free(d);
     cfavro_client_free(c);
     reg_remove_dir(dir);
@@ -1136,7 +1181,7 @@ int main(void)
         TEST(test_registry_down_cached_ids_keep_decoding),
         TEST(test_registry_rate_limited_fails_fast),
         TEST(test_persisted_schemas_survive_an_outage),
-        TEST(test_context_url_ids_not_persisted_as_default),
+        TEST(test_context_url_ids_persisted_in_their_context),
         TEST(test_references_share_one_deadline),
         TEST(test_references_and_a_diamond),
         TEST(test_encrypt_payload_rule_explains_data_failure),

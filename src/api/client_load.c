@@ -18,7 +18,8 @@ int cf_client_sources_open(cfavro_client *client, const cf_registry_config *cfg,
     client->refs_limits.max_bytes = client->limits.max_json_bytes;
 #ifdef CF_HAVE_REGISTRY
     if (cfg->urls != NULL) {
-        return cf_registry_new(cfg, &client->registry, err);
+        int rc = cf_registry_new(cfg, &client->registry, err);
+        return rc != CFAVRO_OK ? rc : cf_client_registry_adopt_url_context(client, err);
     }
 #else
     (void)cfg;

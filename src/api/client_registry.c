@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "alloc_internal.h"
+#include "bytes_internal.h"
 #include "client_registry_internal.h"
 #include "error_internal.h"
 #include "excerpt_internal.h"
@@ -79,18 +80,67 @@ static char *encryption_note(const cf_reg_schema *rs)
     return cf_strndup(text, strlen(text));
 }
 
-/* Whether a base URL has a path under /contexts/ (e.g.
- * http://sr/contexts/.ctx1): its ids are that context's, which the file name
- * of an id, made from schema.registry.context alone, would not say. */
-static bool url_names_a_context(const cf_registry *r)
+/* The context a base URL's path names (http://sr/contexts/.ctx1 -> ".ctx1"),
+ * percent-decoded, into out (cap bytes); false when it names none (or the
+ * default context "."). */
+static bool url_context(const char *url, char *out, size_t cap)
 {
-    for (size_t i = 0; i < cf_registry_url_count(r); i++) {
-        const char *host = strstr(cf_registry_url_display(r, i), "://");
-        if (host != NULL && strstr(host + 3, "/contexts/") != NULL) {
-            return true;
+    const char *host = strstr(url, "://");
+    const char *at = host != NULL ? strstr(host + 3, "/contexts/") : NULL;
+    if (at == NULL) {
+        return false;
+    }
+    at += strlen("/contexts/");
+    size_t n = 0;
+    while (*at != '\0' && *at != '/' && *at != '?' && *at != '#' && n + 1 < cap) {
+        int hi = at[0] == '%' ? cf_hex_value((unsigned char)at[1]) : -1;
+        int lo = hi >= 0 ? cf_hex_value((unsigned char)at[2]) : -1;
+        if (lo >= 0) {
+            out[n++] = (char)(hi * 16 + lo);
+            at += 3;
+        } else {
+            out[n++] = *at++;
         }
     }
-    return false;
+    out[n] = '\0';
+    return n > 0 && strcmp(out, ".") != 0;
+}
+
+int cf_client_registry_adopt_url_context(cfavro_client *c, cfavro_error *err)
+{
+    char first[256] = "", ctx[256];
+    for (size_t i = 0; i < cf_registry_url_count(c->registry); i++) {
+        if (!url_context(cf_registry_url_display(c->registry, i), ctx, sizeof ctx)) {
+            ctx[0] = '\0';
+        }
+        if (i > 0 && strcmp(ctx, first) != 0) {
+            return cf_error_set(err, CFAVRO_E_CONFIG, CFAVRO_NO_OFFSET,
+                                "schema.registry.url: the URLs name different contexts (URL %zu "
+                                "names \"%s\", URL 1 \"%s\"): failover would change what an id "
+                                "means",
+                                i + 1, ctx, first);
+        }
+        memcpy(first, ctx, sizeof first);
+    }
+    if (first[0] == '\0') {
+        return CFAVRO_OK;
+    }
+    if (c->context != NULL && c->context[0] != '\0') {
+        if (strcmp(c->context, first) == 0) {
+            return CFAVRO_OK;
+        }
+        return cf_error_set(err, CFAVRO_E_CONFIG, CFAVRO_NO_OFFSET,
+                            "schema.registry.context \"%s\" differs from the context the "
+                            "schema.registry.url names (\"%s\")",
+                            c->context, first);
+    }
+    char *copy = cf_strndup(first, strlen(first));
+    if (copy == NULL) {
+        return cf_error_set(err, CFAVRO_E_NOMEM, CFAVRO_NO_OFFSET, "out of memory");
+    }
+    cf_free(c->context);
+    c->context = copy;
+    return CFAVRO_OK;
 }
 
 /* Best effort: a schema that cannot be persisted still decodes. */
@@ -98,11 +148,10 @@ static void persist(const cfavro_client *c, const cf_schema_key *key, const cf_r
 {
     char name[CF_SOURCE_NAME_MAX];
     /* Only self-contained texts: one with references does not compile alone.
-     * Not an id fetched through a /contexts/ URL either: saved as <id>.avsc
-     * it would later decode that id of the default context (GUIDs are global,
-     * so those are kept). */
+     * An id is saved under the client's context (the one a /contexts/ URL
+     * names included: see cf_client_registry_adopt_url_context), so it never
+     * answers the same id of another context. */
     if (c->persist_dir == NULL || rs->ref_count > 0 ||
-        (cf_key_kind_of(key) == CF_KEY_ID && url_names_a_context(c->registry)) ||
         cf_source_file_name(key, c->context, name, NULL) != CFAVRO_OK) {
         return;
     }

@@ -13,6 +13,13 @@
 int cf_client_registry_load(const cfavro_client *c, const cf_schema_key *key,
                             cf_load_result *out, cfavro_error *err);
 
+/* A schema.registry.url under /contexts/<ctx>/ serves that context's ids:
+ * make <ctx> the client's context (persisted file names, the cache listing)
+ * unless schema.registry.context already says it. CFAVRO_E_CONFIG when the
+ * URLs name different contexts, or the setting another one; the registry's
+ * requests are unchanged (the URL itself routes them). */
+int cf_client_registry_adopt_url_context(cfavro_client *c, cfavro_error *err);
+
 /* The reader source's fetch (cf_reader_fetch_fn; `ctx` is the client):
  * subject's version (or latest, soft-deleted versions left out) with its
  * references, compiled with the client's limits. */
