@@ -69,6 +69,19 @@ static int write_all(int fd, const char *p, size_t len)
     return 0;
 }
 
+/* Make the rename itself durable: a crash right after it could otherwise
+ * lose the new name (the file's bytes were synced before). Best effort: the
+ * file is in place either way, and some file systems refuse fsync on a
+ * directory. */
+static void sync_dir(const char *dir)
+{
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd >= 0) {
+        (void)fsync(fd);
+        close(fd);
+    }
+}
+
 int cf_source_dir_write(const char *dir, const char *name, const char *text, size_t len,
                         cfavro_error *err)
 {
@@ -103,5 +116,6 @@ int cf_source_dir_write(const char *dir, const char *name, const char *text, siz
         return cf_error_set(err, CFAVRO_E_IO, CFAVRO_NO_OFFSET, "cannot write %s: %s", path,
                             strerror(saved));
     }
+    sync_dir(dir);
     return CFAVRO_OK;
 }
