@@ -15,6 +15,8 @@ typedef struct command {
 static const command commands[] = {
     {"decode", "decode Confluent-framed Avro messages to NDJSON", cf_cmd_decode,
      cf_cmd_decode_help},
+    {"inspect", "explain messages: framing, schema, value or error, common mistakes",
+     cf_cmd_inspect, cf_cmd_inspect_help},
 };
 
 static void usage(FILE *out)
@@ -22,7 +24,7 @@ static void usage(FILE *out)
     fputs("Usage: cfavro COMMAND [options]\n"
           "       cfavro --help | --version\n"
           "\n"
-          "Decode Confluent-framed Avro (Kafka wire format) messages.\n"
+          "Decode and inspect Confluent-framed Avro (Kafka wire format) messages.\n"
           "\n"
           "Commands:\n",
           out);

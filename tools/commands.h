@@ -14,5 +14,7 @@ enum {
 
 int cf_cmd_decode(int argc, char **argv);
 void cf_cmd_decode_help(FILE *out);
+int cf_cmd_inspect(int argc, char **argv);
+void cf_cmd_inspect_help(FILE *out);
 
 #endif
