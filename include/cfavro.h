@@ -26,10 +26,10 @@
  *                      registry and context): settings, schema sources (the
  *                      registry client with its connections and retry
  *                      budget) and the schema cache. cfavro_client_add_schema,
- *                      cfavro_client_prefetch(_guid), cfavro_client_cache_list
- *                      and cfavro_decoder_new may be called on one client from
- *                      any number of threads at once; cfavro_client_free must
- *                      not race with anything.
+ *                      cfavro_client_prefetch(_guid), cfavro_client_cache_list,
+ *                      cfavro_client_stats and cfavro_decoder_new may be
+ *                      called on one client from any number of threads at
+ *                      once; cfavro_client_free must not race with anything.
  *   - cfavro_decoder — cheap, one per thread: output buffer, scratch space and
  *                      output options. A decoder must not be used by two
  *                      threads at the same time; many decoders share a client.
@@ -702,6 +702,127 @@ CFAVRO_API int cfavro_decode_batch_offsets_json(cfavro_decoder *dec, const void 
  */
 CFAVRO_API const cfavro_error *cfavro_decoder_batch_error(const cfavro_decoder *dec,
                                                           size_t index);
+
+/* ------------------------------------------------------------------------ */
+/* Counters for monitoring                                                   */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * A client keeps counters a service can export (Prometheus, a periodic log
+ * line): messages decoded and failed by status class, how schema lookups were
+ * answered, and what the registry client did. They cost the decode path no
+ * lock and no shared write: each decoder counts its own messages and lookups
+ * in memory only its thread writes, and cfavro_client_stats adds up every
+ * live decoder of the client plus the totals of those already freed (a freed
+ * decoder's counts stay in the client's).
+ *
+ * What counts as a message: each call of the decode and validate families
+ * (cfavro_decode_json, cfavro_validate, ..., the avro-c bridge's
+ * cfavro_decode_*_avro) is one message and each message of a
+ * cfavro_decode_batch_json call is one (messages a stopped batch did not
+ * decode count as failed with the batch's status, as their results say). It
+ * counts as decoded when its call (or its batch result) says CFAVRO_OK and
+ * as failed in the class of the status it failed with otherwise. Calls
+ * refused for their arguments before a message is read (a NULL decoder,
+ * message, output pointer or batch array, a cfavro_frame the *_frame calls
+ * refuse) count nothing; a batch's NULL msgs[i] is one of its messages and
+ * fails (class 100) as its result says.
+ *
+ * Schema lookups (one per message that got past its frame, one per
+ * cfavro_client_prefetch(_guid) call; the avro-c bridge's value and class
+ * helpers look up too): a hit is answered by a compiled schema, from the
+ * decoder's own memo or the client's cache; a miss found nothing usable and
+ * loaded the schema from the sources, or waited for another thread loading
+ * it (single flight); a negative hit was answered by a remembered failure
+ * (cfavro.registry.negative.ttl.ms). Every lookup is exactly one of the
+ * three. An eviction is a schema the cache dropped to stay within
+ * cache.capacity.
+ *
+ * Registry (schema.registry.url; all zero without it): a lookup is one
+ * question to the registry client (a schema by id or GUID, a reference, the
+ * reader subject's version); it sends one or more requests (every HTTP
+ * request, to any URL of schema.registry.url: failover and retries add
+ * requests); a retry is a further attempt after a retryable failure and its
+ * wait; a failure is a lookup that ended in the registry class (400:
+ * unavailable, rate limited, credentials refused, not a registry reply,
+ * refusals by the circuit breaker included), while "not found" and an
+ * unsupported schemaType are answers, not failures. Latency is each
+ * request's own time, from sending to the end of its reply or its transport
+ * failure (waits between retries excluded), in microseconds.
+ */
+
+/* failed_by_class[] slots: a failure of class CFAVRO_CLASS_X counts in
+ * failed_by_class[CFAVRO_CLASS_X / 100], e.g. [6] for malformed data. Slot 0
+ * and the slots past the last class stay 0. */
+#define CFAVRO_STATS_CLASS_SLOTS 16
+
+/* Registry latency histogram: bucket i counts requests that took more than
+ * bound i - 1 and at most bound i milliseconds (bucket 0: at most 1 ms); the
+ * last bucket counts those over the last bound. Not cumulative: a Prometheus
+ * exporter adds them up for its le= buckets. */
+#define CFAVRO_STATS_LATENCY_BUCKETS 10
+#define CFAVRO_STATS_LATENCY_BOUNDS_MS {1, 5, 10, 50, 100, 500, 1000, 5000, 10000}
+
+/* The size of the first version of cfavro_stats (this one: 42 uint64_t), the
+ * smallest out_size cfavro_client_stats accepts. Fixed for good: later
+ * versions only grow the struct. */
+#define CFAVRO_STATS_SIZE_V1 ((size_t)336)
+
+/*
+ * One reading of a client's counters. Every field is a uint64_t, so the
+ * layout is the same on every platform. Counters (all but the gauges marked
+ * below) start at 0 when the client is made and only grow. Fields are only
+ * ever appended (before 1.0 too): a program built against an older header
+ * passes its smaller size and gets the fields it knows.
+ */
+typedef struct cfavro_stats {
+    uint64_t size; /* set by the library: the bytes of the caller's struct it
+                      filled, min(out_size, the library's sizeof); fields past
+                      it were zeroed, the library does not know them */
+
+    /* messages */
+    uint64_t decoded;                                   /* CFAVRO_OK */
+    uint64_t failed;                                    /* all failures */
+    uint64_t failed_by_class[CFAVRO_STATS_CLASS_SLOTS]; /* [status class / 100] */
+
+    /* schema lookups */
+    uint64_t cache_hits;
+    uint64_t cache_misses;
+    uint64_t cache_negative_hits;
+    uint64_t cache_evictions;
+    uint64_t cache_entries; /* gauge: schemas and remembered failures cached now */
+
+    /* the registry client */
+    uint64_t registry_lookups;
+    uint64_t registry_requests;
+    uint64_t registry_retries;
+    uint64_t registry_failures;
+    uint64_t registry_latency_us_sum; /* over registry_requests requests */
+    uint64_t registry_latency_us_max;
+    uint64_t registry_latency_buckets[CFAVRO_STATS_LATENCY_BUCKETS];
+
+    /* decoders */
+    uint64_t decoders;       /* gauge: decoders of this client alive now */
+    uint64_t decoders_freed; /* decoders freed so far (their counts are kept) */
+} cfavro_stats;
+
+/*
+ * Read `client`'s counters into *out (caller-owned; out_size: sizeof *out as
+ * the caller compiled it). Fills min(out_size, the library's sizeof
+ * (cfavro_stats)) bytes, zeroes the rest of out_size and sets out->size.
+ * Returns CFAVRO_OK, or CFAVRO_E_ARGUMENT for a NULL client or out or an
+ * out_size below CFAVRO_STATS_SIZE_V1 (then *out is untouched).
+ *
+ * Thread-safe: call it from any thread at any time, also while decoders
+ * decode. It takes the client's lock that cfavro_decoder_new and _free take,
+ * and the cache's lock for a moment (cache_entries): decoding never waits
+ * for it, except a lookup that misses, which may wait that moment. Each
+ * counter is read whole and never reads lower than in an earlier call; the
+ * reading as a whole is not one instant: a message being decoded meanwhile
+ * may show in the lookup counters but not yet in decoded/failed.
+ */
+CFAVRO_API int cfavro_client_stats(const cfavro_client *client, cfavro_stats *out,
+                                   size_t out_size);
 
 #ifdef __cplusplus
 }

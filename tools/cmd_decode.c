@@ -10,6 +10,7 @@
 #include "input.h"
 #include "input_hints.h"
 #include "options.h"
+#include "stats.h"
 #include "text.h"
 
 void cf_cmd_decode_help(FILE *out)
@@ -34,6 +35,7 @@ void cf_cmd_decode_help(FILE *out)
     fputs("\n", out);
     cf_options_help_output(out);
     cf_options_help_config(out);
+    cf_stats_help(out);
     cf_options_help_settings(out);
     fputs(
         "Errors:\n"
@@ -111,7 +113,7 @@ static void flush_stdout(void *arg)
 }
 
 /* Decode every message of `in`; returns the exit status. */
-static int run(cfavro_decoder *dec, cf_input *in, const cf_options *a)
+static int run(cfavro_decoder *dec, cf_input *in, const cf_options *a, cf_run_stats *st)
 {
     uint64_t index = 0;
     uint64_t failed = 0;
@@ -124,25 +126,35 @@ static int run(cfavro_decoder *dec, cf_input *in, const cf_options *a)
             break;
         }
         if (r == CF_INPUT_ERROR) {
+            cf_run_stats_record(st, CF_RUN_INPUT_ERROR, cf_input_position(in));
+            cf_run_stats_stderr_begin(st);
             report_input(index, &ierr);
+            cf_run_stats_stderr_end(st);
             failed++;
             continue;
         }
         if (r == CF_INPUT_NULL) {
             /* Tombstones are normal on compacted topics: say so, but they
              * are not failures and print no JSON line (there is no value). */
+            cf_run_stats_record(st, CF_RUN_TOMBSTONE, cf_input_position(in));
+            cf_run_stats_stderr_begin(st);
             fflush(stdout);
             fprintf(stderr, "cfavro: message %llu: null value (tombstone), skipped\n",
                     (unsigned long long)index);
+            cf_run_stats_stderr_end(st);
             continue;
         }
         const char *json;
         size_t json_len;
-        if (cf_options_decode(a, dec, msg, len, &json, &json_len) != CFAVRO_OK) {
+        int rc = cf_options_decode(a, dec, msg, len, &json, &json_len);
+        cf_run_stats_message(st, msg, len, a->header, a->header_len, rc, cf_input_position(in));
+        if (rc != CFAVRO_OK) {
+            cf_run_stats_stderr_begin(st);
             report_decode(index, cfavro_decoder_error(dec),
                           a->format == CF_INPUT_RAW && a->header_len == 0
                               ? cf_raw_input_hint(msg, len)
                               : NULL);
+            cf_run_stats_stderr_end(st);
             failed++;
             continue;
         }
@@ -156,8 +168,20 @@ static int run(cfavro_decoder *dec, cf_input *in, const cf_options *a)
     return failed ? CF_EXIT_FAILED : CF_EXIT_OK;
 }
 
+/* The command line: the shared options and the statistics options. */
+typedef struct decode_args {
+    cf_options opt;
+    cf_stats_options stats;
+} decode_args;
+
+static int apply_stats_option(void *ctx, const char *name, const char *value)
+{
+    decode_args *d = ctx;
+    return cf_stats_apply_option(&d->stats, &d->opt, name, value);
+}
+
 /* Everything after argument parsing; owns nothing but what it opens. */
-static int decode_main(cf_options *a)
+static int decode_main(cf_options *a, const cf_stats_options *so)
 {
     FILE *f;
     const char *name;
@@ -176,7 +200,9 @@ static int decode_main(cf_options *a)
         /* Results of a live stream show up as soon as the input pauses;
          * otherwise output goes out in large blocks. */
         cf_input_set_wait_hook(in, flush_stdout, NULL);
-        status = run(dec, in, a);
+        cf_run_stats *stats = cf_run_stats_start(so, client);
+        status = run(dec, in, a, stats);
+        cf_run_stats_finish(stats);
     }
     cf_input_free(in);
     cfavro_decoder_free(dec);
@@ -188,20 +214,24 @@ static int decode_main(cf_options *a)
 int cf_cmd_decode(int argc, char **argv)
 {
     static char outbuf[1 << 16];
-    cf_options a;
-    int status = cf_options_init(&a, "decode");
+    decode_args d = {0};
+    int status = cf_options_init(&d.opt, "decode");
     if (status != CF_EXIT_OK) {
         return status;
     }
-    status = cf_options_parse(&a, argc, argv);
-    if (status == CF_EXIT_OK && a.help) {
+    d.opt.extra = cf_stats_extra_options;
+    d.opt.extra_count = CF_STATS_EXTRA_OPTIONS;
+    d.opt.apply_extra = apply_stats_option;
+    d.opt.extra_ctx = &d;
+    status = cf_options_parse(&d.opt, argc, argv);
+    if (status == CF_EXIT_OK && d.opt.help) {
         cf_cmd_decode_help(stdout);
     } else if (status == CF_EXIT_OK) {
         if (!isatty(fileno(stdout))) {
             setvbuf(stdout, outbuf, _IOFBF, sizeof outbuf);
         }
-        status = decode_main(&a);
+        status = decode_main(&d.opt, &d.stats);
     }
-    cf_options_free(&a);
+    cf_options_free(&d.opt);
     return status;
 }

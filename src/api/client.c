@@ -53,7 +53,12 @@ cfavro_client *cfavro_client_new(const cfavro_config *cfg, cfavro_error *err)
     if (pthread_mutex_init(&c->add_lock, NULL) != 0) {
         return client_fail(c, err, CFAVRO_E_INTERNAL, "cannot create a mutex");
     }
+    if (cf_client_stats_init(&c->stats) != CFAVRO_OK) {
+        pthread_mutex_destroy(&c->add_lock);
+        return client_fail(c, err, CFAVRO_E_INTERNAL, "cannot create a mutex");
+    }
     if (cf_source_memory_init(&c->memory) != CFAVRO_OK) {
+        cf_client_stats_destroy(&c->stats);
         pthread_mutex_destroy(&c->add_lock);
         return client_fail(c, err, CFAVRO_E_INTERNAL, "cannot create a mutex");
     }
@@ -87,6 +92,7 @@ cfavro_client *cfavro_client_new(const cfavro_config *cfg, cfavro_error *err)
             reg.context = NULL; /* freed just above */
             cf_registry_config_free(&reg);
             cf_source_memory_free(&c->memory);
+            cf_client_stats_destroy(&c->stats);
             pthread_mutex_destroy(&c->add_lock);
             return client_fail(c, err, rc, rc == CFAVRO_E_NOMEM ? "out of memory"
                                                                 : "cannot create a mutex");
@@ -117,6 +123,7 @@ void cfavro_client_free(cfavro_client *client)
     cf_client_sources_close(client);
     cf_cache_free(&client->cache);
     cf_source_memory_free(&client->memory);
+    cf_client_stats_destroy(&client->stats);
     pthread_mutex_destroy(&client->add_lock);
     cf_free(client->schema_dir);
     cf_free(client->persist_dir);
@@ -165,15 +172,22 @@ int cfavro_client_add_schema(cfavro_client *client, int32_t schema_id, const cha
     return rc;
 }
 
-int cf_client_acquire(cfavro_client *client, const cf_schema_key *key, cf_cache_entry **out,
-                      cfavro_error *err)
+int cf_client_acquire_counted(cfavro_client *client, const cf_schema_key *key,
+                              cf_cache_entry **out, cfavro_error *err, cf_cache_answer *answer)
 {
-    int rc = cf_cache_get(&client->cache, key, &client->policy, out, err);
+    int rc = cf_cache_get_counted(&client->cache, key, &client->policy, out, err, answer);
     if (rc != CFAVRO_OK && err != NULL) {
         err->schema_id = cf_key_kind_of(key) == CF_KEY_ID ? cf_key_id_of(key)
                                                           : CFAVRO_NO_SCHEMA_ID;
     }
     return rc;
+}
+
+int cf_client_acquire(cfavro_client *client, const cf_schema_key *key, cf_cache_entry **out,
+                      cfavro_error *err)
+{
+    cf_cache_answer ignored;
+    return cf_client_acquire_counted(client, key, out, err, &ignored);
 }
 
 static int prefetch(cfavro_client *client, cf_schema_key key, const char *name, cfavro_error *err)
@@ -184,7 +198,9 @@ static int prefetch(cfavro_client *client, cf_schema_key key, const char *name, 
                             name);
     }
     cf_cache_entry *e;
-    int rc = cf_client_acquire(client, &key, &e, err);
+    cf_cache_answer answer;
+    int rc = cf_client_acquire_counted(client, &key, &e, err, &answer);
+    cf_counter_add_shared(&client->stats.prefetch_answers[answer], 1);
     cf_cache_release(e);
     return rc;
 }

@@ -9,6 +9,7 @@
 #include "registry_refs_internal.h"
 #include "schema_internal.h"
 #include "source_internal.h"
+#include "stats_internal.h"
 
 struct cfavro_client {
     cf_options defaults;       /* copied into each new decoder */
@@ -25,6 +26,8 @@ struct cfavro_client {
     /* The decoders' default reader schema (reader.schema, or the registry's
      * cfavro.reader.subject), or NULL: decode with the writer schema. */
     cf_reader_source *reader;
+    /* The live decoders and what freed ones counted (cfavro_client_stats). */
+    cf_client_stats stats;
 };
 
 /* The READY cache entry for `key` with a reference for the caller (release
@@ -32,5 +35,10 @@ struct cfavro_client {
  * failure fills err (status, message, schema_id). */
 int cf_client_acquire(cfavro_client *client, const cf_schema_key *key, cf_cache_entry **out,
                       cfavro_error *err);
+
+/* cf_client_acquire, also saying how the cache answered (for the caller to
+ * count: see stats_internal.h). */
+int cf_client_acquire_counted(cfavro_client *client, const cf_schema_key *key,
+                              cf_cache_entry **out, cfavro_error *err, cf_cache_answer *answer);
 
 #endif

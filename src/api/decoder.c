@@ -41,6 +41,7 @@ cfavro_decoder *cfavro_decoder_new(cfavro_client *client, cfavro_error *err)
      * limit.output.bytes (max_output <= SIZE_MAX / 2: no overflow). */
     dec->out.limit = dec->opt.json.max_output + 1;
     cf_error_clear(&dec->err);
+    cf_stats_attach(dec);
     return dec;
 }
 
@@ -49,6 +50,7 @@ void cfavro_decoder_free(cfavro_decoder *dec)
     if (dec == NULL) {
         return;
     }
+    cf_stats_detach(dec);
     cf_memo_clear(&dec->memo);
     cf_buf_free(&dec->out);
     cf_batch_errors_free(&dec->batch);
@@ -162,7 +164,9 @@ static CF_ALWAYS_INLINE int lookup(cfavro_decoder *dec, const cf_schema_key *key
         *out = e;
         return CFAVRO_OK;
     }
-    int rc = cf_client_acquire(dec->client, key, &e, &dec->err);
+    cf_cache_answer answer;
+    int rc = cf_client_acquire_counted(dec->client, key, &e, &dec->err, &answer);
+    cf_stats_count_answer(&dec->stats, answer);
     if (rc == CFAVRO_OK) {
         cf_memo_put(&dec->memo, key, e);
         *out = e;
@@ -258,11 +262,9 @@ static CF_NOINLINE int decode_parsed(cfavro_decoder *dec, const void *msg, size_
     return rc != CFAVRO_OK ? rc : decode_frame(dec, &frame, json);
 }
 
-/* Decode one framed message; JSON (if any) is appended to dec->out. Out of
- * line: partly inlined into its callers (GCC splits it), it cost an
- * instruction more per message. */
-static CF_NOINLINE int decode_one(cfavro_decoder *dec, const void *msg, size_t len,
-                                 bool json)
+/* Decode one framed message; JSON (if any) is appended to dec->out. */
+static CF_ALWAYS_INLINE int decode_message(cfavro_decoder *dec, const void *msg, size_t len,
+                                           bool json)
 {
     const uint8_t *p = msg;
     if (len >= CFAVRO_HEADER_V0_SIZE && p[0] == CFAVRO_MAGIC_V0) {
@@ -272,6 +274,21 @@ static CF_NOINLINE int decode_one(cfavro_decoder *dec, const void *msg, size_t l
                               len - CFAVRO_HEADER_V0_SIZE, CFAVRO_HEADER_V0_SIZE, false);
     }
     return decode_parsed(dec, msg, len, json);
+}
+
+/* decode_message out of line: partly inlined into its callers (GCC splits
+ * it), it cost an instruction more per message. */
+static CF_NOINLINE int decode_one(cfavro_decoder *dec, const void *msg, size_t len, bool json)
+{
+    return decode_message(dec, msg, len, json);
+}
+
+/* cfavro_validate's message, counted here (for cfavro_client_stats) so that
+ * the public call stays a jump to it: counting after a call would cost the
+ * call's return and a stack frame, more than the count itself. */
+static CF_NOINLINE int validate_one(cfavro_decoder *dec, const void *msg, size_t len)
+{
+    return cf_stats_count(&dec->stats, decode_message(dec, msg, len, false));
 }
 
 /* CFAVRO_OK when `frame` can be decoded, else an argument error naming `fn`
@@ -381,7 +398,7 @@ int cfavro_decode_json(cfavro_decoder *dec, const void *msg, size_t len, const c
     cf_error_clear(&dec->err);
     dec->out.len = 0;
     int rc = decode_one(dec, msg, len, true);
-    return finish_json(dec, rc, json, json_len);
+    return cf_stats_count(&dec->stats, finish_json(dec, rc, json, json_len));
 }
 
 /* cfavro_decode_frame_json, reporting argument errors as `fn`. */
@@ -394,11 +411,12 @@ static int frame_json(cfavro_decoder *dec, const cfavro_frame *frame, const char
     }
     cf_error_clear(&dec->err);
     int rc = check_frame(dec, fn, frame);
-    if (rc == CFAVRO_OK) {
-        dec->out.len = 0;
-        rc = decode_frame(dec, frame, true);
+    if (rc != CFAVRO_OK) {
+        return finish_json(dec, rc, json, json_len); /* refused: not a message */
     }
-    return finish_json(dec, rc, json, json_len);
+    dec->out.len = 0;
+    rc = decode_frame(dec, frame, true);
+    return cf_stats_count(&dec->stats, finish_json(dec, rc, json, json_len));
 }
 
 int cfavro_decode_frame_json(cfavro_decoder *dec, const cfavro_frame *frame, const char **json,
@@ -420,7 +438,7 @@ int cfavro_validate(cfavro_decoder *dec, const void *msg, size_t len)
         return null_argument(dec, "cfavro_validate");
     }
     cf_error_clear(&dec->err);
-    return decode_one(dec, msg, len, false);
+    return validate_one(dec, msg, len);
 }
 
 /* cfavro_validate_frame, reporting argument errors as `fn`. */
@@ -431,7 +449,10 @@ static int validate_frame(cfavro_decoder *dec, const cfavro_frame *frame, const 
     }
     cf_error_clear(&dec->err);
     int rc = check_frame(dec, fn, frame);
-    return rc != CFAVRO_OK ? rc : decode_frame(dec, frame, false);
+    if (rc != CFAVRO_OK) {
+        return rc; /* refused: not a message */
+    }
+    return cf_stats_count(&dec->stats, decode_frame(dec, frame, false));
 }
 
 int cfavro_validate_frame(cfavro_decoder *dec, const cfavro_frame *frame)
@@ -522,6 +543,9 @@ static void stop_batch(cfavro_decoder *dec, size_t from, size_t count, int statu
         results[j] =
             (cfavro_batch_result){status, CFAVRO_NO_OFFSET, CFAVRO_NO_SCHEMA_ID, dec->out.len, 0};
     }
+    if (from < count) {
+        cf_stats_count_failed(&dec->stats, status, count - from);
+    }
     const char *why = status == CFAVRO_E_NOMEM ? "out of memory" : "limit.output.bytes reached";
     cfavro_error detail;
     cf_error_clear(&detail);
@@ -558,7 +582,7 @@ static int decode_batch(cfavro_decoder *dec, const batch_input *in, size_t count
     size_t nfailed = 0;
     for (size_t i = 0; i < count; i++) {
         size_t start = dec->out.len;
-        int mrc = decode_batch_message(dec, in, i);
+        int mrc = cf_stats_count(&dec->stats, decode_batch_message(dec, in, i));
         results[i].status = mrc;
         results[i].schema_id = dec->err.schema_id;
         results[i].json_offset = start;

@@ -170,7 +170,10 @@ int cfavro_decode_avro(cfavro_decoder *dec, const void *msg, size_t len, avro_va
     cf_error_clear(&dec->err);
     cfavro_frame frame;
     int rc = cfavro_frame_parse(msg, len, &frame, &dec->err);
-    return rc != CFAVRO_OK ? rc : decode_frame_avro(dec, &frame, value, "cfavro_decode_avro");
+    if (rc == CFAVRO_OK) {
+        rc = decode_frame_avro(dec, &frame, value, "cfavro_decode_avro");
+    }
+    return cf_stats_count(&dec->stats, rc);
 }
 
 /* cfavro_decode_frame_avro, reporting argument errors as `fn`. */
@@ -182,7 +185,10 @@ static int frame_avro(cfavro_decoder *dec, const cfavro_frame *frame, avro_value
     }
     cf_error_clear(&dec->err);
     int rc = cf_decoder_check_frame(dec, fn, frame);
-    return rc != CFAVRO_OK ? rc : decode_frame_avro(dec, frame, value, fn);
+    if (rc != CFAVRO_OK) {
+        return rc; /* refused: not a message */
+    }
+    return cf_stats_count(&dec->stats, decode_frame_avro(dec, frame, value, fn));
 }
 
 int cfavro_decode_frame_avro(cfavro_decoder *dec, const cfavro_frame *frame, avro_value_t *value)

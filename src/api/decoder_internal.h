@@ -14,6 +14,7 @@
 #include "memo_internal.h"
 #include "reader_internal.h"
 #include "settings_internal.h"
+#include "stats_internal.h"
 #include "walk_internal.h"
 
 struct cfavro_decoder {
@@ -33,6 +34,9 @@ struct cfavro_decoder {
     /* The reader schema messages are resolved to: the client's, the
      * decoder's own (reader.schema set on it) or none (source NULL). */
     cf_reader_binding reader;
+    /* Messages and lookups counted for cfavro_client_stats; this decoder
+     * is on its client's list of live decoders from _new to _free. */
+    cf_decoder_stats stats;
 };
 
 /* The READY entry for `key`: the decoder's memo, then the client's cache

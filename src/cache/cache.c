@@ -288,6 +288,7 @@ static bool evict_one_locked(cf_cache *c)
             continue;
         }
         cf_cache_unlink_locked(c, e);
+        cf_counter_add_shared(&c->evictions, 1);
         return true;
     }
     return false;
@@ -370,6 +371,14 @@ void cf_cache_finish_locked(cf_cache *c, cf_cache_entry *e, cf_entry_state state
     while (c->linked > c->capacity && evict_one_locked(c)) {
     }
     pthread_cond_broadcast(&c->loaded);
+}
+
+uint64_t cf_cache_entry_count(cf_cache *c)
+{
+    pthread_mutex_lock(&c->lock);
+    uint64_t n = c->linked;
+    pthread_mutex_unlock(&c->lock);
+    return n;
 }
 
 void cf_cache_each_locked(cf_cache *c, int (*fn)(void *arg, const cf_cache_entry *e), void *arg)

@@ -48,6 +48,7 @@
 #include <stdint.h>
 
 #include "cache_key_internal.h"
+#include "counter_internal.h"
 #include "ext_internal.h"
 #include "schema_internal.h"
 
@@ -116,6 +117,9 @@ struct cf_cache {
     uint32_t chunk_cap;
     cf_cache_entry *free_list;
     uint64_t hand;
+    /* Entries evicted to stay within capacity (written under the lock,
+     * read without it by cfavro_client_stats). */
+    cf_counter evictions;
 };
 
 /* Make an empty cache holding at most `capacity` (>= 1) entries. CFAVRO_OK,
@@ -144,6 +148,10 @@ static inline void cf_cache_touch(cf_cache_entry *e)
         atomic_store_explicit(&e->recent, 1, memory_order_relaxed);
     }
 }
+
+/* Linked entries now (takes the lock: for cfavro_client_stats, not for a
+ * decode path). */
+uint64_t cf_cache_entry_count(cf_cache *c);
 
 /* ---- with c->lock held ---------------------------------------------------- */
 

@@ -87,10 +87,11 @@ static int load_entry(cf_cache *c, cf_cache_entry *e, const cf_schema_key *key,
     return rc;
 }
 
-int cf_cache_get(cf_cache *c, const cf_schema_key *key, const cf_cache_policy *policy,
-                 cf_cache_entry **out, cfavro_error *err)
+int cf_cache_get_counted(cf_cache *c, const cf_schema_key *key, const cf_cache_policy *policy,
+                         cf_cache_entry **out, cfavro_error *err, cf_cache_answer *answer)
 {
     *out = NULL;
+    *answer = CF_CACHE_HIT;
     cf_cache_entry *e = cf_cache_find(c, key);
     if (e != NULL) {
         cf_entry_state st = atomic_load_explicit(&e->state, memory_order_acquire);
@@ -100,6 +101,7 @@ int cf_cache_get(cf_cache *c, const cf_schema_key *key, const cf_cache_policy *p
             return CFAVRO_OK;
         }
         if (st == CF_ENTRY_NEGATIVE && cf_monotonic_ms() < e->expires_ms) {
+            *answer = CF_CACHE_NEGATIVE;
             int rc = failure_of(e, err);
             cf_cache_release(e);
             return rc;
@@ -114,15 +116,19 @@ int cf_cache_get(cf_cache *c, const cf_schema_key *key, const cf_cache_policy *p
             break;
         }
         atomic_fetch_add_explicit(&e->refs, 1, memory_order_relaxed); /* linked: >= 1 */
+        /* Waiting for another thread's load is a miss, whatever it gives. */
+        bool waits = atomic_load_explicit(&e->state, memory_order_relaxed) == CF_ENTRY_LOADING;
         found_action act = judge_locked(c, e, cf_monotonic_ms());
         if (act == FOUND_READY) {
             cf_cache_touch(e);
             pthread_mutex_unlock(&c->lock);
+            *answer = waits ? CF_CACHE_MISS : CF_CACHE_HIT;
             *out = e;
             return CFAVRO_OK;
         }
         if (act == FOUND_FAILED) {
             pthread_mutex_unlock(&c->lock);
+            *answer = waits ? CF_CACHE_MISS : CF_CACHE_NEGATIVE;
             int rc = failure_of(e, err);
             cf_cache_release(e);
             return rc;
@@ -134,6 +140,7 @@ int cf_cache_get(cf_cache *c, const cf_schema_key *key, const cf_cache_policy *p
         cf_cache_release(e);
         pthread_mutex_lock(&c->lock);
     }
+    *answer = CF_CACHE_MISS;
     int status = CFAVRO_OK;
     e = cf_cache_insert_locked(c, key, CF_ENTRY_LOADING, 1, &status);
     pthread_mutex_unlock(&c->lock);
@@ -145,6 +152,13 @@ int cf_cache_get(cf_cache *c, const cf_schema_key *key, const cf_cache_policy *p
         *out = e;
     }
     return rc;
+}
+
+int cf_cache_get(cf_cache *c, const cf_schema_key *key, const cf_cache_policy *policy,
+                 cf_cache_entry **out, cfavro_error *err)
+{
+    cf_cache_answer ignored;
+    return cf_cache_get_counted(c, key, policy, out, err, &ignored);
 }
 
 int cf_cache_put_ready(cf_cache *c, const cf_schema_key *key, cf_schema *schema, uint8_t origin,

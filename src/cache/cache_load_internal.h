@@ -37,6 +37,20 @@ typedef struct cf_cache_policy {
 int cf_cache_get(cf_cache *c, const cf_schema_key *key, const cf_cache_policy *policy,
                  cf_cache_entry **out, cfavro_error *err);
 
+/* How a lookup was answered, for cfavro_client_stats. The cache does not
+ * count lookups itself: the caller does, in counters it owns (a decoder's
+ * own), so a hit writes no memory other threads share. */
+typedef enum cf_cache_answer {
+    CF_CACHE_HIT = 0,     /* a READY entry was there: no load, no wait */
+    CF_CACHE_MISS = 1,    /* nothing usable: loaded it, or waited for the thread
+                             loading it, whatever that load gave */
+    CF_CACHE_NEGATIVE = 2 /* a remembered failure answered (within its TTL) */
+} cf_cache_answer;
+
+/* cf_cache_get, also saying how it answered (*answer always set). */
+int cf_cache_get_counted(cf_cache *c, const cf_schema_key *key, const cf_cache_policy *policy,
+                         cf_cache_entry **out, cfavro_error *err, cf_cache_answer *answer);
+
 /* Put an already compiled schema in (cfavro_client_add_schema): waits out a
  * load of the same key, replaces a remembered failure; an existing READY
  * entry is kept, and a different text for it fails with CFAVRO_E_ARGUMENT.

@@ -15,6 +15,7 @@
 
 #include "cache_internal.h"
 #include "compiler_internal.h"
+#include "counter_internal.h"
 
 #define CF_MEMO_SLOTS 8
 
@@ -35,7 +36,11 @@ typedef struct cf_memo {
     cf_memo_slot slot[CF_MEMO_SLOTS];
     uint32_t last;   /* the slot that answered last: checked first */
     uint32_t victim; /* round-robin replacement */
-    uint32_t hits;   /* of the last slot, to touch its entry now and then */
+    /* Every hit, counted for cfavro_client_stats (only the memo's decoder
+     * writes it; see counter_internal.h). The last slot's hits also use it
+     * to touch that entry now and then: the count it needs anyway, so
+     * counting hits for monitoring costs the hot path nothing more. */
+    cf_counter hits;
 } cf_memo;
 
 #define CF_MEMO_TOUCH_EVERY 256u
@@ -54,7 +59,9 @@ static CF_ALWAYS_INLINE cf_cache_entry *cf_memo_find(cf_memo *m, const cf_schema
 {
     cf_memo_slot *s = &m->slot[m->last];
     if (CF_LIKELY(cf_memo_key_equal(&s->key, key))) {
-        if (CF_UNLIKELY(++m->hits % CF_MEMO_TOUCH_EVERY == 0)) {
+        uint64_t hits = atomic_load_explicit(&m->hits, memory_order_relaxed) + 1;
+        atomic_store_explicit(&m->hits, hits, memory_order_relaxed);
+        if (CF_UNLIKELY(hits % CF_MEMO_TOUCH_EVERY == 0)) {
             cf_cache_touch(s->entry);
         }
         return s->entry;
@@ -63,6 +70,7 @@ static CF_ALWAYS_INLINE cf_cache_entry *cf_memo_find(cf_memo *m, const cf_schema
         s = &m->slot[i];
         if (s->entry != NULL && cf_memo_key_equal(&s->key, key)) {
             m->last = i;
+            cf_counter_add_owned(&m->hits, 1);
             cf_cache_touch(s->entry);
             return s->entry;
         }

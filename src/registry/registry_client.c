@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "alloc_internal.h"
+#include "counter_internal.h"
 #include "error_internal.h"
 #include "registry_http_internal.h"
 #include "registry_retry_internal.h"
@@ -35,6 +36,14 @@ struct cf_registry {
     pthread_mutex_t pool_lock;    /* guards pool/npool only, never held across I/O */
     cf_http_result *pool[RESULT_POOL_MAX];
     size_t npool;
+    /* cf_registry_stats, counted by whichever thread runs the lookup. */
+    cf_counter lookups;
+    cf_counter requests;
+    cf_counter retries;
+    cf_counter failures;
+    cf_counter latency_us_sum;
+    cf_counter latency_us_max;
+    cf_counter latency_buckets[CFAVRO_STATS_LATENCY_BUCKETS];
 };
 
 static uint64_t monotonic_ms(void)
@@ -42,6 +51,13 @@ static uint64_t monotonic_ms(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+static uint64_t monotonic_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }
 
 /* Sleep `ms` (no lock is held by any caller). */
@@ -188,6 +204,41 @@ const char *cf_registry_url_display(const cf_registry *r, size_t index)
     return cf_registry_http_url_display(r->http, index);
 }
 
+/* ---- counters ------------------------------------------------------------ */
+
+unsigned cf_registry_latency_bucket(uint64_t us)
+{
+    static const uint64_t bounds_ms[] = CFAVRO_STATS_LATENCY_BOUNDS_MS;
+    _Static_assert(sizeof bounds_ms / sizeof bounds_ms[0] + 1 == CFAVRO_STATS_LATENCY_BUCKETS,
+                   "one bucket per bound, and one above the last");
+    unsigned i = 0;
+    while (i < CFAVRO_STATS_LATENCY_BUCKETS - 1 && us > bounds_ms[i] * 1000u) {
+        i++;
+    }
+    return i;
+}
+
+static void count_request(cf_registry *r, uint64_t us)
+{
+    cf_counter_add_shared(&r->requests, 1);
+    cf_counter_add_shared(&r->latency_us_sum, us);
+    cf_counter_max_shared(&r->latency_us_max, us);
+    cf_counter_add_shared(&r->latency_buckets[cf_registry_latency_bucket(us)], 1);
+}
+
+void cf_registry_stats_read(const cf_registry *r, cf_registry_stats *out)
+{
+    out->lookups = cf_counter_read(&r->lookups);
+    out->requests = cf_counter_read(&r->requests);
+    out->retries = cf_counter_read(&r->retries);
+    out->failures = cf_counter_read(&r->failures);
+    out->latency_us_sum = cf_counter_read(&r->latency_us_sum);
+    out->latency_us_max = cf_counter_read(&r->latency_us_max);
+    for (unsigned i = 0; i < CFAVRO_STATS_LATENCY_BUCKETS; i++) {
+        out->latency_buckets[i] = cf_counter_read(&r->latency_buckets[i]);
+    }
+}
+
 /* ---- the pool of transfer states ----------------------------------------- */
 
 static cf_http_result *take_result(cf_registry *r)
@@ -245,7 +296,9 @@ static round_end one_round(cf_registry *r, const char *path, uint64_t deadline,
         }
         size_t index = (first + k) % n;
         res->timeout_ms = deadline > now ? deadline - now : 1;
+        uint64_t sent_us = monotonic_us();
         cf_http_outcome outcome = cf_registry_http_get(r->http, index, path, res, err);
+        count_request(r, monotonic_us() - sent_us);
         if (outcome == CF_HTTP_OK) {
             atomic_store_explicit(&r->preferred_url, index, memory_order_relaxed);
             *answered = index;
@@ -365,6 +418,7 @@ static int run_lookup(cf_registry *r, const char *path, cf_http_result *res,
             return give_up(err, d.action == CF_RETRY_GIVE_UP ? d.status : failing, retries + 1,
                            start);
         }
+        cf_counter_add_shared(&r->retries, 1);
         sleep_ms(d.wait_ms); /* no lock held */
     }
 }
@@ -372,6 +426,7 @@ static int run_lookup(cf_registry *r, const char *path, cf_http_result *res,
 static int lookup(cf_registry *r, const char *path, cf_reg_schema *out, cfavro_error *err)
 {
     memset(out, 0, sizeof *out);
+    cf_counter_add_shared(&r->lookups, 1);
     cf_http_result *res = take_result(r);
     if (res == NULL) {
         return cf_error_set(err, CFAVRO_E_NOMEM, CFAVRO_NO_OFFSET,
@@ -384,6 +439,9 @@ static int lookup(cf_registry *r, const char *path, cf_reg_schema *out, cfavro_e
         return rc;
     }
     cf_reg_schema_free(out); /* empty, but its type still says what was refused */
+    if (cfavro_status_class(rc) == CFAVRO_CLASS_REGISTRY) {
+        cf_counter_add_shared(&r->failures, 1);
+    }
     if (err != NULL) {
         /* Registry and libcurl text is quoted in messages: never a secret. */
         cf_registry_http_scrub(r->http, err->message);

@@ -79,6 +79,24 @@ int cf_registry_get_version(cf_registry *r, const char *subject, size_t subject_
 int cf_registry_get_live_version(cf_registry *r, const char *subject, size_t subject_len,
                                  int32_t version, cf_reg_schema *out, cfavro_error *err);
 
+/* What the client has done since it was made (cfavro_client_stats; the
+ * terms are cfavro.h's "Counters for monitoring"). */
+typedef struct cf_registry_stats {
+    uint64_t lookups;  /* the calls above */
+    uint64_t requests; /* HTTP requests sent, to any URL */
+    uint64_t retries;  /* attempts after a retryable failure and its wait */
+    uint64_t failures; /* lookups that ended with a CFAVRO_CLASS_REGISTRY status */
+    uint64_t latency_us_sum;
+    uint64_t latency_us_max;
+    uint64_t latency_buckets[CFAVRO_STATS_LATENCY_BUCKETS];
+} cf_registry_stats;
+
+/* Read the counters (each whole; thread-safe, lock-free). */
+void cf_registry_stats_read(const cf_registry *r, cf_registry_stats *out);
+
+/* The bucket of a request that took `us` microseconds. */
+unsigned cf_registry_latency_bucket(uint64_t us);
+
 /* The configured base URLs (>= 1), as messages show them: no user info.
  * The string lives as long as `r`; an index out of range gives "". */
 /* request.timeout.ms as the client was made with it: the deadline of one
