@@ -1,6 +1,9 @@
 #!/bin/sh
 # Instructions per message for each C decoder and schema, under callgrind:
-# repeatable where wall time on a shared machine is not.
+# repeatable where wall time on a shared machine is not. Then the cost of a
+# reader schema (bench_resolve): the walker with the writer's own program
+# and with one resolved against a reader that reorders, drops and adds
+# fields, for JSON, validate-only and avro_value_t output.
 #
 # usage: bench/callgrind.sh [BUILD_DIR] [TRADE_MESSAGES] [WIDE_MESSAGES]
 #        (defaults: build 20000 5000)
@@ -33,6 +36,13 @@ fi
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT INT TERM
 
+# Instructions per message in callgrind output file $1 for $2 messages.
+per_message() {
+    ir=$(sed -n 's/^totals: *\([0-9]*\).*/\1/p' "$1" | head -n 1)
+    [ -n "$ir" ] || ir=$(sed -n 's/^summary: *\([0-9]*\).*/\1/p' "$1" | head -n 1)
+    awk -v ir="$ir" -v n="$2" 'BEGIN { printf "%.1f", ir / n }'
+}
+
 echo "callgrind: $trade_n trade / $wide_n wide messages, $(valgrind --version)"
 printf '%-7s %-16s %14s %10s %10s\n' schema decoder "instr/msg" "x limit" "x avro-c"
 status=0
@@ -55,9 +65,7 @@ for schema in trade wide; do
             status=1
             continue
         fi
-        ir=$(sed -n 's/^totals: *\([0-9]*\).*/\1/p' "$out" | head -n 1)
-        [ -n "$ir" ] || ir=$(sed -n 's/^summary: *\([0-9]*\).*/\1/p' "$out" | head -n 1)
-        per=$(awk -v ir="$ir" -v n="$n" 'BEGIN { printf "%.1f", ir / n }')
+        per=$(per_message "$out" "$n")
         [ "$row" = handwritten ] && limit=$per
         [ "$row" = avroc_read ] && avroc=$per
         rl=$(awk -v a="$per" -v b="$limit" 'BEGIN { if (b > 0) printf "%.2f", a / b; else printf "-" }')
@@ -86,5 +94,51 @@ if [ -f "$tmp/results" ]; then
                         sc, ir[sc " cfavro_json"] / lim, ir[sc " avroc_json"] / ir[sc " cfavro_json"]
             }
         }' "$tmp/results"
+fi
+
+# The reader-schema target (issue 10): at most 1.2x the instructions of
+# decoding without one, for JSON output.
+resolve="$build/bench/bench_resolve"
+if [ -x "$resolve" ]; then
+    echo
+    echo "reader schema (bench_resolve; reorder, drop, add):"
+    printf '%-7s %-9s %14s %14s %8s\n' schema output "no reader" "reader" "x"
+    for schema in trade wide; do
+        if [ "$schema" = trade ]; then n=$trade_n; else n=$wide_n; fi
+        for emit in json validate avro; do
+            line=""
+            for mode in none reader; do
+                out="$tmp/resolve.$schema.$emit.$mode.out"
+                if ! valgrind --tool=callgrind --toggle-collect=cf_bench_resolve_measured \
+                        --callgrind-out-file="$out" \
+                        "$resolve" --schema "$schema" --emit "$emit" "$mode" "$n" \
+                        >"$tmp/log" 2>&1; then
+                    if grep -q "unavailable" "$tmp/log"; then
+                        line="n/a"
+                        break
+                    fi
+                    echo "callgrind.sh: bench_resolve $schema $emit $mode failed:" >&2
+                    cat "$tmp/log" >&2
+                    status=1
+                    line="n/a"
+                    break
+                fi
+                line="$line $(per_message "$out" "$n")"
+            done
+            if [ "$line" = "n/a" ]; then
+                printf '%-7s %-9s %14s\n' "$schema" "$emit" "n/a"
+                continue
+            fi
+            set -- $line
+            printf '%-7s %-9s %14s %14s %8s\n' "$schema" "$emit" "$1" "$2" \
+                "$(awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b / a }')"
+            if [ "$emit" = json ]; then
+                awk -v s="$schema" -v a="$1" -v b="$2" 'BEGIN {
+                    printf "%s: JSON with a reader schema = %.2fx without (target <= 1.2x)\n",
+                        s, b / a }' >>"$tmp/resolve_targets"
+            fi
+        done
+    done
+    [ -f "$tmp/resolve_targets" ] && cat "$tmp/resolve_targets"
 fi
 exit $status

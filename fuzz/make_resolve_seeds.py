@@ -124,6 +124,19 @@ SEEDS = [
      zz(42) + s("ABC") + s("dropped") + f64(1.5) + zz(-13622570976)),
     ("union-branch-unresolved", ["null", "int", "string", "boolean"],
      ["string", "long", "null"], zz(3) + b"\x01"),
+    # U+0000 in object keys (jansson holds them as a private-use stand-in,
+    # src/schema/schema_nul_keys.c): map defaults, one inside a record
+    # default's own field default, beside a key that is itself private-use,
+    # and an attribute key of the writer.
+    ("map-default-nul-key",
+     rec("Trade", TRADE_W["fields"], namespace="x", **{"x-\u0000": "attr"}),
+     rec("Trade", [fld("id", "long"),
+                   fld("m", {"type": "map", "values": "int"},
+                       default={"a\u0000b": 1, "\ue000": 2, "\u0000": 3}),
+                   fld("r", rec("S", [fld("k", {"type": "map", "values": "null"},
+                                              default={"own\u0000": None})]),
+                       default={})], namespace="x"),
+     TRADE_PAYLOAD),
 ]
 
 # Selector/option bytes: every pair once in Avro JSON with logical types off

@@ -207,6 +207,32 @@ static void test_incompatible_pair_fails_every_message_once(void **state)
     cfavro_client_free(c);
 }
 
+/* A reader default that is a map with U+0000 in a key (the specification
+ * allows any text; jansson holds no such key) decodes to that key, through
+ * reader.schema as a client default. */
+static void test_map_default_with_nul_in_key(void **state)
+{
+    (void)state;
+    cfavro_error err;
+    const char *kv[] = {"reader.schema",
+                        "{\"type\":\"record\",\"name\":\"T\",\"fields\":["
+                        "{\"name\":\"a\",\"type\":\"string\"},"
+                        "{\"name\":\"m\",\"type\":{\"type\":\"map\",\"values\":\"int\"},"
+                        "\"default\":{\"a\\u0000b\":1}}]}",
+                        NULL};
+    cfavro_client *c = client_with(kv, &err);
+    assert_non_null(c);
+    add_versions(c);
+    cfavro_decoder *dec = cfavro_decoder_new(c, &err);
+    const char *json;
+    size_t len;
+    assert_int_equal(cfavro_decode_json(dec, MSG_V1, sizeof MSG_V1, &json, &len), CFAVRO_OK);
+    assert_string_equal(json, "{\"a\":\"x\",\"m\":{\"a\\u0000b\":1}}");
+    assert_int_equal(len, strlen(json));
+    cfavro_decoder_free(dec);
+    cfavro_client_free(c);
+}
+
 /* With a reader, a warm decoder allocates nothing per message either. */
 static void test_warm_reader_path_allocates_nothing(void **state)
 {
@@ -236,6 +262,7 @@ int main(void)
         cmocka_unit_test(test_reader_key_combinations),
         cmocka_unit_test(test_client_reader_and_decoder_override),
         cmocka_unit_test(test_bad_decoder_reader_keeps_old),
+        cmocka_unit_test(test_map_default_with_nul_in_key),
         cmocka_unit_test_teardown(test_incompatible_pair_fails_every_message_once,
                                   alloc_hooks_off_fixture),
         cmocka_unit_test_teardown(test_warm_reader_path_allocates_nothing,

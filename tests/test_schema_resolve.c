@@ -519,6 +519,272 @@ static void defaults_of_every_type(void **state)
     pair_free(&p);
 }
 
+/* Decode b with prog to JSON under opt, output limited to `limit` bytes:
+ * the JSON (malloc'd), or NULL with *err set. */
+static char *run_opt(const cf_schema *prog, const bb *b, const cf_json_options *opt,
+                     size_t limit, cfavro_error *err)
+{
+    cf_walk_limits limits;
+    cf_walk_limits_default(&limits);
+    cf_buf out = {NULL, 0, 0, limit};
+    int rc = cf_walk_json(prog, &limits, &test_keys, opt, b->d, b->n, 0, &out, err);
+    char *s = NULL;
+    if (rc == CFAVRO_OK) {
+        s = malloc(out.len + 1);
+        assert_non_null(s);
+        memcpy(s, out.data, out.len);
+        s[out.len] = '\0';
+    }
+    cf_buf_free(&out);
+    return s;
+}
+
+/* The steps of a resolved record program (the test's own: it may change
+ * them). */
+static cf_rstep *record_steps(const cf_schema *prog, uint32_t *count)
+{
+    const cf_node *root = &prog->nodes[prog->root];
+    assert_int_equal(root->kind, CF_RESOLVED);
+    *count = root->res->count;
+    return (cf_rstep *)root->res->steps;
+}
+
+/* Make the program's DEFAULT_VALUE steps walk their encoded bytes (walk
+ * true: DEFAULT) or not (DEFAULT_VALUE again); returns how many it changed.
+ * A DEFAULT_VALUE step keeps everything DEFAULT needs. */
+static size_t walk_default_values(const cf_schema *prog, const uint8_t *orig, bool walk)
+{
+    uint32_t count;
+    cf_rstep *steps = record_steps(prog, &count);
+    size_t n = 0;
+    for (uint32_t i = 0; i < count; i++) {
+        if (orig[i] == CF_RSTEP_DEFAULT_VALUE) {
+            steps[i].op = walk ? CF_RSTEP_DEFAULT : CF_RSTEP_DEFAULT_VALUE;
+            n++;
+        }
+    }
+    return n;
+}
+
+/* A default that is one value of a primitive, enum or fixed type, alone or
+ * as a union's first branch, goes to the emitter's hook directly (a
+ * DEFAULT_VALUE step, read back from its encoded bytes when the pair is
+ * compiled); anything else walks its bytes (DEFAULT). Both must give the
+ * same output under every rendering option, and fail alike (status, offset,
+ * path) wherever the output limit stops them: checked against the same
+ * program with its DEFAULT_VALUE steps switched to walking. */
+static void default_values_render_as_their_bytes(void **state)
+{
+    (void)state;
+    pair p = resolve_ok(
+        "{'type':'record','name':'R','fields':[{'name':'k','type':'int'}]}",
+        "{'type':'record','name':'R','fields':["
+        "{'name':'n','type':'null','default':null},"
+        "{'name':'b','type':'boolean','default':false},"
+        "{'name':'i','type':'int','default':-7},"
+        "{'name':'l','type':'long','default':-9223372036854775808},"
+        "{'name':'f','type':'float','default':0.1},"
+        "{'name':'d','type':'double','default':1e300},"
+        "{'name':'s','type':'string','default':'a\\u0000\\u00e9\\n'},"
+        "{'name':'by','type':'bytes','default':'\\u0000\\u00ff'},"
+        "{'name':'k','type':'int'},"
+        "{'name':'e','type':{'type':'enum','name':'E','symbols':['P','Q']},'default':'P'},"
+        "{'name':'fx','type':{'type':'fixed','name':'F','size':3},'default':'\\u0001ab'},"
+        "{'name':'u','type':{'type':'fixed','name':'U','size':16,'logicalType':'uuid'},"
+        "'default':'0123456789abcdef'},"
+        "{'name':'o1','type':['null','long'],'default':null},"
+        "{'name':'o2','type':['string','null'],'default':'x'},"
+        "{'name':'o3','type':[{'type':'int','logicalType':'date'},'null'],'default':3},"
+        "{'name':'ts','type':{'type':'long','logicalType':'timestamp-micros'},'default':1},"
+        "{'name':'tm','type':{'type':'int','logicalType':'time-millis'},'default':1000},"
+        "{'name':'dec','type':{'type':'bytes','logicalType':'decimal','precision':5,'scale':1},"
+        "'default':'\\u00ff'},"
+        "{'name':'rec','type':{'type':'record','name':'S','fields':[{'name':'x','type':'int'}]},"
+        "'default':{'x':1}},"
+        "{'name':'arr','type':{'type':'array','items':'int'},'default':[2]}]}");
+    uint32_t count;
+    const cf_rstep *steps = record_steps(p.prog, &count);
+    uint8_t orig[32];
+    assert_true(count <= sizeof orig);
+    size_t walked_defaults = 0;
+    for (uint32_t i = 0; i < count; i++) {
+        orig[i] = steps[i].op;
+        walked_defaults += steps[i].op == CF_RSTEP_DEFAULT;
+    }
+    assert_int_equal(walked_defaults, 2); /* the record and the array */
+    bb b = {0};
+    bb_long(&b, 5);
+    cf_json_options opts[3];
+    cf_json_options_default(&opts[0]);
+    opts[1] = opts[0];
+    opts[1].union_style = CF_UNION_PLAIN;
+    opts[1].time_style = CF_TIME_EPOCH;
+    opts[1].bytes_mode = CF_BYTES_BASE64;
+    opts[2] = opts[0];
+    opts[2].logical = false;
+    opts[2].bytes_mode = CF_BYTES_HEX;
+    for (size_t o = 0; o < 3; o++) {
+        cfavro_error err;
+        char *direct = run_opt(p.prog, &b, &opts[o], SIZE_MAX, &err);
+        assert_non_null(direct);
+        assert_int_equal(walk_default_values(p.prog, orig, true), 17);
+        char *walked = run_opt(p.prog, &b, &opts[o], SIZE_MAX, &err);
+        assert_non_null(walked);
+        assert_string_equal(direct, walked);
+        for (size_t limit = 0; limit < strlen(walked); limit++) {
+            cfavro_error ew, ed;
+            assert_null(run_opt(p.prog, &b, &opts[o], limit, &ew));
+            walk_default_values(p.prog, orig, false);
+            assert_null(run_opt(p.prog, &b, &opts[o], limit, &ed));
+            walk_default_values(p.prog, orig, true);
+            assert_int_equal(ed.status, CFAVRO_E_LIMIT_OUTPUT);
+            assert_int_equal(ed.status, ew.status);
+            assert_int_equal(ed.offset, ew.offset);
+            assert_string_equal(ed.path, ew.path);
+            assert_string_equal(ed.message, ew.message);
+        }
+        walk_default_values(p.prog, orig, false);
+        free(walked);
+        free(direct);
+    }
+    /* The validate walk takes the same steps. */
+    cfavro_error err;
+    char *json = run(p.prog, b.d, b.n, &err);
+    assert_non_null(json);
+    assert_string_equal(json,
+                        "{\"n\":null,\"b\":false,\"i\":-7,\"l\":-9223372036854775808,\"f\":0.1,"
+                        "\"d\":1e+300,\"s\":\"a\\u0000\xc3\xa9\\n\",\"by\":\"\\u0000\xc3\xbf\","
+                        "\"k\":5,\"e\":\"P\",\"fx\":\"\\u0001ab\","
+                        "\"u\":\"30313233-3435-3637-3839-616263646566\",\"o1\":null,"
+                        "\"o2\":{\"string\":\"x\"},\"o3\":{\"int\":\"1970-01-04\"},"
+                        "\"ts\":\"1970-01-01T00:00:00.000001Z\",\"tm\":\"00:00:01.000\","
+                        "\"dec\":\"-0.1\",\"rec\":{\"x\":1},\"arr\":[2]}");
+    free(json);
+    bb_free(&b);
+    pair_free(&p);
+}
+
+/* U+0000 in a map default's keys (which jansson cannot hold: the compiler
+ * parses such a text with a private-use stand-in, schema_nul_keys.c): the
+ * key comes out with its U+0000, in maps nested in records and arrays too,
+ * and a stand-in never replaces a private-use character the schema has
+ * itself, raw or escaped in either case. */
+static void defaults_with_nul_in_map_keys(void **state)
+{
+    (void)state;
+    pair p = resolve_ok(
+        "{'type':'record','name':'R','fields':[]}",
+        "{'type':'record','name':'R','x-\\u0000':'a key of an attribute','fields':["
+        "{'name':'m','type':{'type':'map','values':'int'},'default':{'a\\u0000b':1}},"
+        "{'name':'m2','type':{'type':'map','values':'string'},"
+        "'default':{'\\u0000':'\\u0000','\\uE000':'\xee\x80\x81','\\u0000\\u0000x':'\\ue002'}},"
+        "{'name':'r','type':{'type':'record','name':'S','fields':["
+        "{'name':'k','type':{'type':'map','values':'null'},'default':{'own\\u0000':null}},"
+        "{'name':'n','type':{'type':'array','items':{'type':'map','values':'int'}}}]},"
+        "'default':{'n':[{'\\u0000':2}],'ignored\\u0000':3}}]}");
+    bb b = {0};
+    expect_json(p.prog, &b,
+                "{\"m\":{\"a\\u0000b\":1},"
+                "\"m2\":{\"\\u0000\":\"\\u0000\",\"\xee\x80\x80\":\"\xee\x80\x81\","
+                "\"\\u0000\\u0000x\":\"\xee\x80\x82\"},"
+                "\"r\":{\"k\":{\"own\\u0000\":null},\"n\":[{\"\\u0000\":2}]}}");
+    bb_free(&b);
+    pair_free(&p);
+}
+
+/* Schema texts with U+0000 in keys are refused exactly as without it where
+ * they are wrong: a repeated key (the message shows the text's \u0000), a
+ * syntax error after the key (the same line and column as the same text
+ * with another key), and, when the text holds every private-use code point
+ * a stand-in could be, the NUL key itself. */
+static void nul_in_keys_keeps_errors(void **state)
+{
+    (void)state;
+    cf_schema *s = NULL;
+    cfavro_error err;
+    const char *dup = "{\"type\":\"map\",\"values\":\"int\",\"default\":{\"a\\u0000\":1,"
+                      "\"a\\u0000\":2}}";
+    assert_int_equal(cf_schema_compile(dup, strlen(dup), NULL, &s, &err),
+                     CFAVRO_E_SCHEMA_INVALID);
+    assert_contains(err.message, "duplicate object key");
+    assert_contains(err.message, "a\\x5cu0000"); /* the excerpt's \ */
+    const char *late = "{\"type\":\"map\",\"values\":\"int\",\n\"default\":{\"a\\u0000\":1}, x}";
+    const char *plain = "{\"type\":\"map\",\"values\":\"int\",\n\"default\":{\"a\\u0041\":1}, x}";
+    cfavro_error err2;
+    assert_int_equal(cf_schema_compile(late, strlen(late), NULL, &s, &err),
+                     CFAVRO_E_SCHEMA_INVALID);
+    assert_int_equal(cf_schema_compile(plain, strlen(plain), NULL, &s, &err2),
+                     CFAVRO_E_SCHEMA_INVALID);
+    assert_string_equal(err.message, err2.message);
+    assert_contains(err.message, "line 2");
+    /* Every stand-in taken: U+E000..U+F8FF raw in a doc, but one given as
+     * an escape in lower case; with that one left out, the text compiles. */
+    size_t n = (0xF8FF - 0xE000 + 1) * 3 + 200;
+    char *t = malloc(n);
+    assert_non_null(t);
+    for (int leave_out = 0; leave_out < 2; leave_out++) {
+        size_t k = (size_t)sprintf(t, "{\"type\":\"map\",\"values\":\"int\",\"doc\":\"");
+        for (uint32_t cp = 0xE000; cp <= 0xF8FF; cp++) {
+            if (cp == 0xF123) {
+                if (!leave_out) {
+                    k += (size_t)sprintf(t + k, "\\uf123");
+                }
+                continue;
+            }
+            t[k++] = (char)(0xE0 | (cp >> 12));
+            t[k++] = (char)(0x80 | ((cp >> 6) & 0x3F));
+            t[k++] = (char)(0x80 | (cp & 0x3F));
+        }
+        k += (size_t)sprintf(t + k, "\",\"default\":{\"\\u0000\":1}}");
+        int rc = cf_schema_compile(t, k, NULL, &s, &err);
+        if (leave_out) {
+            assert_int_equal(rc, CFAVRO_OK);
+            cf_schema_free(s);
+        } else {
+            assert_int_equal(rc, CFAVRO_E_SCHEMA_INVALID);
+            assert_contains(err.message, "NUL byte in object key");
+        }
+    }
+    free(t);
+}
+
+/* Out of memory anywhere while a reader with U+0000 in map default keys
+ * is compiled and resolved (the stand-in's copy of the text included):
+ * CFAVRO_E_NOMEM and nothing left allocated, or a program that decodes as
+ * it should. */
+static void nul_in_keys_out_of_memory(void **state)
+{
+    (void)state;
+    static const char reader[] =
+        "{\"type\":\"record\",\"name\":\"R\",\"fields\":[{\"name\":\"m\",\"type\":"
+        "{\"type\":\"map\",\"values\":\"int\"},\"default\":{\"a\\u0000b\":1}}]}";
+    cf_schema *w = sq("{'type':'record','name':'R','fields':[]}");
+    bool finished = false;
+    for (long nth = 1; !finished; nth++) {
+        cf_schema *r = NULL, *prog = NULL;
+        cfavro_error err;
+        alloc_hooks_on(nth, -1);
+        int rc = cf_schema_compile(reader, sizeof reader - 1, NULL, &r, &err);
+        if (rc == CFAVRO_OK) {
+            rc = cf_schema_resolve(w, r, NULL, &prog, &err);
+        }
+        bool failed_one = alloc_calls() >= nth;
+        alloc_hooks_off();
+        if (rc == CFAVRO_OK) {
+            bb b = {0};
+            expect_json(prog, &b, "{\"m\":{\"a\\u0000b\":1}}");
+            finished = !failed_one;
+        } else {
+            assert_int_equal(rc, CFAVRO_E_NOMEM);
+            assert_true(failed_one);
+            assert_null(prog);
+        }
+        cf_schema_free(prog);
+        cf_schema_free(r);
+    }
+    cf_schema_free(w);
+}
+
 static void bad_defaults(void **state)
 {
     (void)state;
@@ -667,6 +933,10 @@ int main(void)
         cmocka_unit_test(union_and_non_union),
         cmocka_unit_test(fixed_and_recursion),
         cmocka_unit_test(defaults_of_every_type),
+        cmocka_unit_test(default_values_render_as_their_bytes),
+        cmocka_unit_test(defaults_with_nul_in_map_keys),
+        cmocka_unit_test(nul_in_keys_keeps_errors),
+        cmocka_unit_test_teardown(nul_in_keys_out_of_memory, alloc_hooks_off_fixture),
         cmocka_unit_test(bad_defaults),
         cmocka_unit_test(incompatible_pairs),
         cmocka_unit_test(skipped_values_count_toward_limits),

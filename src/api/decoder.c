@@ -121,19 +121,20 @@ static CF_NOINLINE int reader_program(cfavro_decoder *dec, const cf_cache_entry 
     if (CF_UNLIKELY(rc != CFAVRO_OK)) {
         return rc;
     }
-    cf_memo_slot *slot = &dec->memo.slot[dec->memo.last];
+    uint32_t last = dec->memo.last;
+    bool memo_is_e = dec->memo.slot[last].entry == e;
+    cf_memo_program *mp = &dec->memo.program[last];
     const cf_resolved *res;
-    if (CF_LIKELY(slot->entry == e && slot->reader_generation == r->generation)) {
-        res = slot->resolved;
+    if (CF_LIKELY(memo_is_e && mp->reader_generation == r->generation)) {
+        res = mp->resolved;
     } else {
         /* Cast: the entry's resolved slot is written only with atomics. */
         rc = cf_resolved_get((cf_cache_entry *)e, r, &dec->client->limits, &res, &dec->err);
         if (rc != CFAVRO_OK) {
             return rc;
         }
-        if (slot->entry == e) {
-            slot->reader_generation = r->generation;
-            slot->resolved = res;
+        if (memo_is_e) {
+            *mp = (cf_memo_program){r->generation, res};
         }
     }
     if (CF_UNLIKELY(res->program == NULL)) {
@@ -209,16 +210,20 @@ static CF_NOINLINE void explain_encrypted(cfavro_error *err, const cf_cache_entr
  * any) to dec->out; `msg_offset` is where the payload starts in the message,
  * so error offsets count in the message. The only walker call: every decode
  * call ends here. `hint_header` (payloads without a prefix) adds the
- * unstripped-header hint to a failure. */
+ * unstripped-header hint to a failure. `with_reader`: whether the decoder
+ * has a reader schema (dec->reader.source set), a constant where the
+ * message path is instantiated (decode_one), so the path without one has
+ * no trace of the reader's. */
 static CF_ALWAYS_INLINE int decode_with_key(cfavro_decoder *dec, cf_schema_key key, bool json,
                                             const uint8_t *payload, size_t len,
-                                            size_t msg_offset, bool hint_header)
+                                            size_t msg_offset, bool hint_header,
+                                            bool with_reader)
 {
     const cf_cache_entry *e;
     int rc = lookup(dec, &key, &e);
     if (rc == CFAVRO_OK) {
         const cf_schema *schema = e->schema;
-        if (CF_UNLIKELY(dec->reader.source != NULL)) {
+        if (with_reader) {
             rc = reader_program(dec, e, &schema);
             if (rc != CFAVRO_OK) {
                 goto done;
@@ -250,7 +255,8 @@ static CF_NOINLINE int decode_frame(cfavro_decoder *dec, const cfavro_frame *fra
     cf_schema_key key =
         frame->kind == CFAVRO_FRAME_V1 ? cf_key_guid(frame->guid) : cf_key_id(frame->schema_id);
     return decode_with_key(dec, key, json, frame->payload, frame->payload_size,
-                          frame->header_size, frame->header_size == 0);
+                          frame->header_size, frame->header_size == 0,
+                          dec->reader.source != NULL);
 }
 
 /* Anything but a well-formed V0 message: parse it, then decode the frame. */
@@ -264,23 +270,39 @@ static CF_NOINLINE int decode_parsed(cfavro_decoder *dec, const void *msg, size_
 
 /* Decode one framed message; JSON (if any) is appended to dec->out. */
 static CF_ALWAYS_INLINE int decode_message(cfavro_decoder *dec, const void *msg, size_t len,
-                                           bool json)
+                                           bool json, bool with_reader)
 {
     const uint8_t *p = msg;
     if (len >= CFAVRO_HEADER_V0_SIZE && p[0] == CFAVRO_MAGIC_V0) {
         /* The common case, parse-free: what decode_frame would do with the
          * V0 frame cfavro_frame_parse gives. */
         return decode_with_key(dec, cf_key_id(cf_frame_read_id(p + 1)), json, p + CFAVRO_HEADER_V0_SIZE,
-                              len - CFAVRO_HEADER_V0_SIZE, CFAVRO_HEADER_V0_SIZE, false);
+                              len - CFAVRO_HEADER_V0_SIZE, CFAVRO_HEADER_V0_SIZE, false,
+                              with_reader);
     }
     return decode_parsed(dec, msg, len, json);
 }
 
-/* decode_message out of line: partly inlined into its callers (GCC splits
- * it), it cost an instruction more per message. */
-static CF_NOINLINE int decode_one(cfavro_decoder *dec, const void *msg, size_t len, bool json)
+/* decode_message without and with a reader schema, each out of line (partly
+ * inlined into its callers, GCC splits it, and it cost an instruction more
+ * per message). */
+static CF_NOINLINE int decode_plain(cfavro_decoder *dec, const void *msg, size_t len, bool json)
 {
-    return decode_message(dec, msg, len, json);
+    return decode_message(dec, msg, len, json, false);
+}
+
+static CF_NOINLINE int decode_resolved(cfavro_decoder *dec, const void *msg, size_t len,
+                                       bool json)
+{
+    return decode_message(dec, msg, len, json, true);
+}
+
+/* The one reader test of a message, before the path is taken. */
+static CF_ALWAYS_INLINE int decode_one(cfavro_decoder *dec, const void *msg, size_t len,
+                                       bool json)
+{
+    return CF_LIKELY(dec->reader.source == NULL) ? decode_plain(dec, msg, len, json)
+                                                 : decode_resolved(dec, msg, len, json);
 }
 
 /* cfavro_validate's message, counted here (for cfavro_client_stats) so that
@@ -288,7 +310,9 @@ static CF_NOINLINE int decode_one(cfavro_decoder *dec, const void *msg, size_t l
  * call's return and a stack frame, more than the count itself. */
 static CF_NOINLINE int validate_one(cfavro_decoder *dec, const void *msg, size_t len)
 {
-    return cf_stats_count(&dec->stats, decode_message(dec, msg, len, false));
+    return cf_stats_count(&dec->stats, CF_LIKELY(dec->reader.source == NULL)
+                                           ? decode_message(dec, msg, len, false, false)
+                                           : decode_resolved(dec, msg, len, false));
 }
 
 /* CFAVRO_OK when `frame` can be decoded, else an argument error naming `fn`

@@ -24,16 +24,22 @@ struct cf_resolved;
 typedef struct cf_memo_slot {
     cf_schema_key key;     /* all zero when empty: no real key is */
     cf_cache_entry *entry;
-    /* With a reader schema: the program resolved from `entry` to the reader
-     * of generation `reader_generation` (0: none yet), which lives on the
-     * entry (src/reader/resolved_internal.h), so a decoder that keeps its
-     * writer and reader finds it with one compare. Untouched without one. */
+} cf_memo_slot;
+
+/* With a reader schema: the program resolved from a slot's entry to the
+ * reader of generation `reader_generation` (0: none yet), which lives on the
+ * entry (src/reader/resolved_internal.h), so a decoder that keeps its writer
+ * and reader finds it with one compare. Untouched without one, and kept
+ * apart from the slots so that the lookup every message makes strides over
+ * slots of 32 bytes (one shift to index them). */
+typedef struct cf_memo_program {
     uint64_t reader_generation;
     const struct cf_resolved *resolved;
-} cf_memo_slot;
+} cf_memo_program;
 
 typedef struct cf_memo {
     cf_memo_slot slot[CF_MEMO_SLOTS];
+    cf_memo_program program[CF_MEMO_SLOTS]; /* program[i] is slot[i]'s */
     uint32_t last;   /* the slot that answered last: checked first */
     uint32_t victim; /* round-robin replacement */
     /* Every hit, counted for cfavro_client_stats (only the memo's decoder
@@ -87,8 +93,7 @@ static inline void cf_memo_put(cf_memo *m, const cf_schema_key *key, cf_cache_en
     cf_cache_entry *old = m->slot[i].entry;
     m->slot[i].key = *key;
     m->slot[i].entry = e;
-    m->slot[i].reader_generation = 0;
-    m->slot[i].resolved = NULL;
+    m->program[i] = (cf_memo_program){0, NULL};
     m->last = i;
     cf_cache_release(old);
 }
@@ -100,8 +105,7 @@ static inline void cf_memo_clear(cf_memo *m)
         cf_cache_release(m->slot[i].entry);
         m->slot[i].entry = NULL;
         m->slot[i].key = (cf_schema_key){{0, 0, 0}};
-        m->slot[i].reader_generation = 0;
-        m->slot[i].resolved = NULL;
+        m->program[i] = (cf_memo_program){0, NULL};
     }
 }
 

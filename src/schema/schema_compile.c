@@ -27,6 +27,7 @@
 #include "excerpt_internal.h"
 #include "schema_logical_internal.h"
 #include "schema_names_internal.h"
+#include "schema_nul_keys_internal.h"
 
 void cf_schema_limits_default(cf_schema_limits *limits)
 {
@@ -164,6 +165,7 @@ typedef struct cf_ctx {
     const cf_schema_text *deps;   /* the dependencies compiled before the root */
     size_t ndeps;
     uint32_t doc; /* the text being compiled: a dependency's index, or ndeps */
+    uint32_t nul_stand_in; /* its keys' stand-in for U+0000, or 0 (schema_nul_keys_internal.h) */
 } cf_ctx;
 
 #define NO_NODE UINT32_MAX
@@ -642,7 +644,8 @@ static int compile_type(cf_ctx *c, json_t *j, uint32_t ns, const cf_loc *loc, ui
 
 /* A field's "default" (NULL: none) as compact JSON text in the arena, for
  * schema_defaults.c to encode when a reader schema needs it. jansson
- * escapes U+0000 and everything else a reparse needs. */
+ * escapes U+0000 and everything else a reparse needs; U+0000 in a key,
+ * which the document holds as a stand-in, is written back as \u0000. */
 static int keep_default(cf_ctx *c, const json_t *dj, cf_str *out)
 {
     out->ptr = NULL;
@@ -658,6 +661,19 @@ static int keep_default(cf_ctx *c, const json_t *dj, cf_str *out)
         return nomem(c);
     }
     text[len] = '\0';
+    size_t full = c->nul_stand_in != 0
+                      ? cf_nul_stand_in_replace(text, len, c->nul_stand_in, "\\u0000", 6, NULL)
+                      : len;
+    if (full > len) {
+        char *back = full < UINT32_MAX ? cf_arena_alloc(&c->arena, full + 1) : NULL;
+        if (back == NULL) {
+            return nomem(c);
+        }
+        cf_nul_stand_in_replace(text, len, c->nul_stand_in, "\\u0000", 6, back);
+        back[full] = '\0';
+        text = back;
+        len = full;
+    }
     out->ptr = text;
     out->len = (uint32_t)len;
     return CFAVRO_OK;
@@ -1173,10 +1189,15 @@ static int compile_text(cf_ctx *c, const char *json, size_t len, json_t **doc, u
 {
     json_error_t jerr;
     /* Duplicate keys are rejected: which "type" would win is up to each
-     * parser, and two readers of one schema must agree. */
-    *doc = json_loadb(json != NULL ? json : "", len,
-                      JSON_DECODE_ANY | JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &jerr);
+     * parser, and two readers of one schema must agree. U+0000 may be in
+     * a key (a map default's): schema_nul_keys_internal.h. */
+    *doc = cf_json_load_nul_keys(json != NULL ? json : "", len,
+                                 JSON_DECODE_ANY | JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &jerr,
+                                 &c->nul_stand_in);
     if (*doc == NULL) {
+        if (json_error_code(&jerr) == json_error_out_of_memory) {
+            return nomem(c);
+        }
         /* jansson's text quotes the bad token raw (control bytes, invalid
          * UTF-8): shown as an excerpt, so the message stays printable. */
         char text[CF_EXCERPT_CAP(sizeof jerr.text)];

@@ -10,7 +10,10 @@
  * double, strings for string (any text, U+0000 included), bytes and fixed as
  * strings whose code points 0-255 are the bytes, an enum's symbol, arrays,
  * objects for maps (keys any text) and records (a missing field takes its
- * own default), and a union's default as its first branch.
+ * own default), and a union's default as its first branch. U+0000 in a map
+ * key reaches here as \u0000 in the default's text; jansson holds it as a
+ * stand-in (schema_nul_keys_internal.h), turned back into a zero byte as
+ * the key is encoded.
  */
 #include <jansson.h>
 #include <stdio.h>
@@ -19,6 +22,7 @@
 #include "alloc_internal.h"
 #include "bytes_internal.h"
 #include "error_internal.h"
+#include "schema_nul_keys_internal.h"
 #include "schema_resolve_internal.h"
 
 typedef struct cf_dflt {
@@ -29,6 +33,7 @@ typedef struct cf_dflt {
     size_t *budget;
     uint32_t max_depth;
     cfavro_error *err;
+    uint32_t nul_stand_in; /* of the JSON being encoded, or 0 */
 } cf_dflt;
 
 static const char *json_what(const json_t *j)
@@ -101,6 +106,39 @@ static int put_le(cf_dflt *d, uint64_t bits, size_t width)
     return put(d, tmp, width);
 }
 
+/* A map key: length, then its text, with U+0000 where the JSON had it. */
+static int put_key(cf_dflt *d, const char *key, size_t klen)
+{
+    if (d->nul_stand_in == 0) {
+        int rc = put_long(d, (int64_t)klen);
+        return rc != CFAVRO_OK ? rc : put(d, key, klen);
+    }
+    static const char zero[1] = {0};
+    size_t n = cf_nul_stand_in_replace(key, klen, d->nul_stand_in, zero, 1, NULL);
+    char *text = cf_malloc(n > 0 ? n : 1);
+    if (text == NULL) {
+        return cf_error_set(d->err, CFAVRO_E_NOMEM, CFAVRO_NO_OFFSET,
+                            "out of memory encoding a reader default");
+    }
+    cf_nul_stand_in_replace(key, klen, d->nul_stand_in, zero, 1, text);
+    int rc = put_long(d, (int64_t)n);
+    if (rc == CFAVRO_OK) {
+        rc = put(d, text, n);
+    }
+    cf_free(text);
+    return rc;
+}
+
+/* A default's JSON text (a field's default_json), parsed; U+0000 in keys
+ * held as *nul_stand_in. NULL only when out of memory: the text is
+ * jansson's own rendering of a value it parsed. */
+static json_t *load_default(const char *json, size_t len, uint32_t *nul_stand_in)
+{
+    json_error_t jerr;
+    return cf_json_load_nul_keys(json, len, JSON_DECODE_ANY | JSON_ALLOW_NUL, &jerr,
+                                 nul_stand_in);
+}
+
 static int mismatch(cf_dflt *d, const json_t *v, const cf_node *n, const char *why)
 {
     return cf_error_set(d->err, CFAVRO_E_SCHEMA_INVALID, CFAVRO_NO_OFFSET,
@@ -163,15 +201,16 @@ static int encode_record(cf_dflt *d, const cf_node *n, uint32_t type, const json
         if (fv != NULL) {
             rc = encode(d, f->type, fv, depth + 1);
         } else if (fm != NULL && fm[i].default_json.ptr != NULL) {
-            json_error_t jerr;
-            json_t *own = json_loadb(fm[i].default_json.ptr, fm[i].default_json.len,
-                                     JSON_DECODE_ANY | JSON_ALLOW_NUL, &jerr);
+            uint32_t outer = d->nul_stand_in;
+            json_t *own = load_default(fm[i].default_json.ptr, fm[i].default_json.len,
+                                       &d->nul_stand_in);
             if (own == NULL) {
                 return cf_error_set(d->err, CFAVRO_E_NOMEM, CFAVRO_NO_OFFSET,
                                     "out of memory reading a reader default");
             }
             rc = encode(d, f->type, own, depth + 1);
             json_decref(own);
+            d->nul_stand_in = outer;
         } else {
             return cf_error_set(d->err, CFAVRO_E_SCHEMA_INVALID, CFAVRO_NO_OFFSET,
                                 "default of record %s has no field \"%s\" and the field has "
@@ -283,10 +322,7 @@ static int encode(cf_dflt *d, uint32_t type, const json_t *v, uint32_t depth)
             const json_t *item;
             json_object_keylen_foreach((json_t *)v, key, klen, item) {
                 if (rc == CFAVRO_OK) {
-                    rc = put_long(d, (int64_t)klen);
-                }
-                if (rc == CFAVRO_OK) {
-                    rc = put(d, key, klen);
+                    rc = put_key(d, key, klen);
                 }
                 if (rc == CFAVRO_OK) {
                     rc = encode(d, n->child, item, depth + 1);
@@ -316,14 +352,13 @@ int cf_schema_encode_default(const cf_schema *schema, uint32_t type, const char 
                              size_t len, uint32_t max_depth, size_t *budget, uint8_t **buf,
                              size_t *len_io, size_t *cap_io, cfavro_error *err)
 {
-    json_error_t jerr;
-    json_t *v = json_loadb(json, len, JSON_DECODE_ANY | JSON_ALLOW_NUL, &jerr);
+    cf_dflt d = {schema, *buf, *len_io, *cap_io, budget, max_depth, err, 0};
+    json_t *v = load_default(json, len, &d.nul_stand_in);
     if (v == NULL) {
         /* The text is jansson's own rendering of a value it parsed. */
         return cf_error_set(err, CFAVRO_E_NOMEM, CFAVRO_NO_OFFSET,
                             "out of memory reading a reader default");
     }
-    cf_dflt d = {schema, *buf, *len_io, *cap_io, budget, max_depth, err};
     int rc = encode(&d, type, v, 0);
     json_decref(v);
     *buf = d.buf;

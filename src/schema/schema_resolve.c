@@ -26,6 +26,7 @@
 #include <string.h>
 
 #include "alloc_internal.h"
+#include "bytes_internal.h"
 #include "error_internal.h"
 #include "schema_names_internal.h"
 #include "schema_resolve_internal.h"
@@ -344,6 +345,101 @@ static uint32_t pick_branch(const cf_rctx *c, uint32_t w, const cf_node *ru)
 
 static int resolve(cf_rctx *c, uint32_t w, uint32_t r, uint32_t *out);
 
+/* A zig-zag varint of an encoded default (which this compile wrote). */
+static bool default_varint(const uint8_t **p, const uint8_t *end, int64_t *v)
+{
+    uint64_t u = 0;
+    for (unsigned shift = 0; *p < end && shift < 64; shift += 7) {
+        uint8_t b = *(*p)++;
+        u |= (uint64_t)(b & 0x7F) << shift;
+        if (b < 0x80) {
+            *v = (int64_t)(u >> 1) ^ -(int64_t)(u & 1);
+            return true;
+        }
+    }
+    return false;
+}
+
+/* The step of reader field `field` (of reader node `type`), which takes its
+ * default d[0..len): a DEFAULT_VALUE when those bytes are one value of a
+ * primitive, enum or fixed type, or of one as a union's branch (read back
+ * from the bytes here, so the emitter gets exactly what a walk of them would
+ * give it), else a DEFAULT, walked per message. */
+static cf_rstep default_step(const cf_rctx *c, uint32_t field, uint32_t type, const uint8_t *d,
+                             size_t len)
+{
+    cf_rstep walked = {.op = CF_RSTEP_DEFAULT, .field = field, .type = type, .dflt = d,
+                       .dflt_len = len};
+    const cf_node *nodes = c->r->nodes;
+    const uint8_t *p = d, *end = d + len;
+    uint32_t leaf = type, branch = CF_NO_MATCH;
+    int64_t v = 0;
+    if (nodes[type].kind == CF_UNION) {
+        if (!default_varint(&p, end, &v) || v < 0 || v >= (int64_t)nodes[type].count) {
+            return walked;
+        }
+        branch = (uint32_t)v;
+        leaf = nodes[type].branches[branch].type;
+    }
+    const cf_node *n = &nodes[leaf];
+    cf_rvalue value;
+    memset(&value, 0, sizeof value);
+    size_t width = 0;
+    switch ((cf_kind)n->kind) {
+    case CF_NULL:
+        break;
+    case CF_BOOLEAN:
+        width = 1;
+        if (p < end) {
+            value.i = *p;
+        }
+        break;
+    case CF_INT:
+    case CF_LONG:
+    case CF_ENUM:
+        if (!default_varint(&p, end, &value.i)) {
+            return walked;
+        }
+        break;
+    case CF_FLOAT:
+        width = 4;
+        if (end - p >= 4) {
+            value.f = cf_float_from_bits(cf_load_le32(p));
+        }
+        break;
+    case CF_DOUBLE:
+        width = 8;
+        if (end - p >= 8) {
+            value.d = cf_double_from_bits(cf_load_le64(p));
+        }
+        break;
+    case CF_STRING:
+    case CF_BYTES:
+        if (!default_varint(&p, end, &v) || v < 0) {
+            return walked;
+        }
+        width = (size_t)v;
+        value.span.ptr = p;
+        value.span.len = width;
+        break;
+    case CF_FIXED:
+        width = n->count;
+        value.span.ptr = p;
+        value.span.len = width;
+        break;
+    default:
+        return walked; /* records, arrays, maps: walked */
+    }
+    if ((size_t)(end - p) != width) {
+        return walked; /* not exactly one value (cannot happen: it was encoded as one) */
+    }
+    walked.op = CF_RSTEP_DEFAULT_VALUE;
+    walked.leaf = leaf;
+    walked.branch = branch;
+    walked.value = value;
+    return walked;
+}
+
 static int resolve_record(cf_rctx *c, uint32_t w, uint32_t r, uint32_t *out)
 {
     const cf_node *wn = &c->w->nodes[w];
@@ -451,14 +547,13 @@ static int resolve_record(cf_rctx *c, uint32_t w, uint32_t r, uint32_t *out)
     for (uint32_t k = 0; k < nr; k++) {
         uint32_t j = writer_of[k];
         if (j == NONE) {
-            steps[ns++] = (cf_rstep){CF_RSTEP_DEFAULT, k, types[k], 0, {NULL, 0}, NULL, dflt[k],
-                                     dflt_len[k]};
+            steps[ns++] = default_step(c, k, types[k], dflt[k], dflt_len[k]);
             zero++;
             continue;
         }
         if (j < pos) {
-            steps[ns++] =
-                (cf_rstep){CF_RSTEP_REPLAY, k, types[k], slot_of[j], {NULL, 0}, NULL, NULL, 0};
+            steps[ns++] = (cf_rstep){
+                .op = CF_RSTEP_REPLAY, .field = k, .type = types[k], .slot = slot_of[j]};
             continue;
         }
         for (; pos < j; pos++) {
@@ -467,17 +562,21 @@ static int resolve_record(cf_rctx *c, uint32_t w, uint32_t r, uint32_t *out)
             if (later) {
                 slot_of[pos] = slots;
             }
-            steps[ns++] = (cf_rstep){later ? CF_RSTEP_SAVE : CF_RSTEP_SKIP, 0, wf->type,
-                                     later ? slots++ : 0, wf->name, c->w->nodes, NULL, 0};
+            steps[ns++] = (cf_rstep){.op = later ? CF_RSTEP_SAVE : CF_RSTEP_SKIP,
+                                     .type = wf->type,
+                                     .slot = later ? slots++ : 0,
+                                     .writer_nodes = c->w->nodes,
+                                     .wname = wf->name};
             zero += c->w->nodes[wf->type].min_size == 0;
         }
-        steps[ns++] = (cf_rstep){CF_RSTEP_READ, k, types[k], 0, {NULL, 0}, NULL, NULL, 0};
+        steps[ns++] = (cf_rstep){.op = CF_RSTEP_READ, .field = k, .type = types[k]};
         zero += c->w->nodes[wn->fields[j].type].min_size == 0;
         pos = j + 1;
     }
     for (; pos < nw; pos++) {
         const cf_field *wf = &wn->fields[pos];
-        steps[ns++] = (cf_rstep){CF_RSTEP_SKIP, 0, wf->type, 0, wf->name, c->w->nodes, NULL, 0};
+        steps[ns++] = (cf_rstep){
+            .op = CF_RSTEP_SKIP, .type = wf->type, .writer_nodes = c->w->nodes, .wname = wf->name};
         zero += c->w->nodes[wf->type].min_size == 0;
     }
     /* The reader's own record, if every field is read in place. */

@@ -55,23 +55,46 @@ typedef enum cf_rop {
  * remembered, its bytes checked and passed) and REPLAYed when its turn
  * comes; fields the reader lacks are SKIPped; reader fields the writer
  * lacks take their DEFAULT, encoded once into Avro binary of the reader's
- * type and walked like payload bytes. */
+ * type and walked like payload bytes. A default that is one value of a
+ * primitive, enum or fixed type (or such a value as the first branch of a
+ * union) is a DEFAULT_VALUE instead: the same value, read back from those
+ * bytes once when the pair is compiled, handed to the emitter's hook
+ * directly, as the walk of the bytes would hand it. */
 typedef enum cf_rstep_op {
-    CF_RSTEP_READ = 0, /* field `field`: the value, by node `type` */
-    CF_RSTEP_SKIP,     /* a writer field of writer node `type`: checked, not emitted */
-    CF_RSTEP_SAVE,     /* as SKIP, remembering where it starts in slot `slot` */
-    CF_RSTEP_REPLAY,   /* field `field`: the value saved in `slot`, by node `type` */
-    CF_RSTEP_DEFAULT   /* field `field`: dflt[0..dflt_len) by reader node `type` */
+    CF_RSTEP_READ = 0,    /* field `field`: the value, by node `type` */
+    CF_RSTEP_SKIP,        /* a writer field of writer node `type`: checked, not emitted */
+    CF_RSTEP_SAVE,        /* as SKIP, remembering where it starts in slot `slot` */
+    CF_RSTEP_REPLAY,      /* field `field`: the value saved in `slot`, by node `type` */
+    CF_RSTEP_DEFAULT,     /* field `field`: dflt[0..dflt_len) by reader node `type` */
+    CF_RSTEP_DEFAULT_VALUE /* field `field`: `value` of reader node `leaf`, which is
+                              `type`, or branch `branch` of the union `type` */
 } cf_rstep_op;
 
+/* A DEFAULT_VALUE's value, by its node's kind: boolean, int, long and enum
+ * (the symbol index) in `i`, float in `f`, double in `d`, string, bytes and
+ * fixed in `span` (inside the step's dflt bytes); nothing for null. */
+typedef union cf_rvalue {
+    int64_t i;
+    float f;
+    double d;
+    struct {
+        const uint8_t *ptr;
+        size_t len;
+    } span;
+} cf_rvalue;
+
+/* The members the walker reads for every step come first. */
 typedef struct cf_rstep {
     uint8_t op;     /* cf_rstep_op */
-    uint32_t field; /* READ, REPLAY, DEFAULT: reader field index */
+    uint32_t field; /* READ, REPLAY, DEFAULT*: reader field index */
     uint32_t type;  /* see cf_rstep_op; SKIP and SAVE index the writer's nodes */
     uint32_t slot;  /* SAVE, REPLAY */
-    cf_str wname;   /* SKIP, SAVE: the writer field's name (error paths) */
+    uint32_t leaf;   /* DEFAULT_VALUE */
+    uint32_t branch; /* DEFAULT_VALUE: CF_NO_MATCH when `type` is not a union */
+    cf_rvalue value; /* DEFAULT_VALUE */
     const cf_node *writer_nodes; /* SKIP, SAVE: the writer program */
-    const uint8_t *dflt;
+    cf_str wname;   /* SKIP, SAVE: the writer field's name (error paths) */
+    const uint8_t *dflt; /* DEFAULT*: the encoded default */
     size_t dflt_len;
 } cf_rstep;
 

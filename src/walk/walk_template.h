@@ -460,12 +460,64 @@ static CF_ALWAYS_INLINE int CF_WALK_NAME(pass_flat)(cf_walk *w, const cf_node *w
     }
 }
 
-/* Any record step but READ (schema_resolve_internal.h). */
-static CF_NOINLINE int CF_WALK_NAME(record_step)(CF_EMITTER *e, const cf_node *rn,
-                                                 const cf_rstep *s, size_t base)
+/* A DEFAULT_VALUE step's value (schema_resolve_internal.h): the hook a walk
+ * of the encoded default would call, with the value it would read. */
+static CF_ALWAYS_INLINE int CF_WALK_NAME(default_value)(CF_EMITTER *e, const cf_rstep *s)
 {
     cf_walk *w = &e->core;
-    const uint8_t *resume = w->p;
+    const cf_node *u = &w->nodes[s->type];
+    const cf_node *n = &w->nodes[s->leaf];
+    if (s->branch != CF_NO_MATCH) {
+        TRY(CF_EMIT(branch_begin)(e, u, s->branch));
+    }
+    int rc;
+    switch ((cf_kind)n->kind) {
+    case CF_NULL: rc = CF_EMIT(null)(e, n); break;
+    case CF_BOOLEAN: rc = CF_EMIT(boolean)(e, n, s->value.i != 0); break;
+    case CF_INT: rc = CF_EMIT(int)(e, n, (int32_t)s->value.i); break;
+    case CF_LONG: rc = CF_EMIT(long)(e, n, s->value.i); break;
+    case CF_FLOAT: rc = CF_EMIT(float)(e, n, s->value.f); break;
+    case CF_DOUBLE: rc = CF_EMIT(double)(e, n, s->value.d); break;
+    case CF_STRING:
+        rc = CF_WALK_NAME(text)(e, n, s->value.span.ptr, s->value.span.len, false);
+        break;
+    case CF_BYTES: rc = CF_EMIT(bytes)(e, n, s->value.span.ptr, s->value.span.len); break;
+    case CF_FIXED: rc = CF_EMIT(fixed)(e, n, s->value.span.ptr, s->value.span.len); break;
+    case CF_ENUM: rc = CF_EMIT(enum)(e, n, (uint32_t)s->value.i); break;
+    default:
+        return cf_walk_fail(w, CFAVRO_E_INTERNAL, w->p, "internal: default of node kind %d",
+                            n->kind);
+    }
+    if (rc == CFAVRO_OK && s->branch != CF_NO_MATCH) {
+        rc = CF_EMIT(branch_end)(e, u, s->branch);
+    }
+    return rc;
+}
+
+/* A DEFAULT step: its encoded bytes walked as if they were the payload's. */
+static CF_NOINLINE int CF_WALK_NAME(default_walk)(CF_EMITTER *e, const cf_rstep *s)
+{
+    cf_walk *w = &e->core;
+    const uint8_t *resume = w->p, *end = w->end;
+    w->p = s->dflt;
+    w->end = s->dflt + s->dflt_len;
+    int rc = CF_WALK_NAME(walk_value)(e, s->type);
+    w->p = resume;
+    w->end = end;
+    if (CF_UNLIKELY(rc != CFAVRO_OK)) {
+        /* Only a limit can stop a default (it was checked when it was
+         * encoded): report it where the record's bytes are. */
+        w->err_at = resume;
+    }
+    return rc;
+}
+
+/* Any record step but READ (schema_resolve_internal.h), inline in the
+ * record's loop. */
+static CF_ALWAYS_INLINE int CF_WALK_NAME(record_step)(CF_EMITTER *e, const cf_node *rn,
+                                                     const cf_rstep *s, size_t base)
+{
+    cf_walk *w = &e->core;
     int rc;
     switch ((cf_rstep_op)s->op) {
     case CF_RSTEP_SAVE:
@@ -473,29 +525,22 @@ static CF_NOINLINE int CF_WALK_NAME(record_step)(CF_EMITTER *e, const cf_node *r
         return CF_WALK_NAME(pass_flat)(w, s->writer_nodes, s->type);
     case CF_RSTEP_SKIP:
         return CF_WALK_NAME(pass_flat)(w, s->writer_nodes, s->type);
-    case CF_RSTEP_REPLAY:
+    case CF_RSTEP_REPLAY: {
         TRY(CF_EMIT(field)(e, rn, s->field));
+        const uint8_t *resume = w->p;
         w->p = w->keys->keys[base + s->slot].ptr;
         rc = CF_WALK_NAME(value_body)(e, &w->nodes[s->type]);
         if (CF_LIKELY(rc == CFAVRO_OK)) {
             w->p = resume;
         }
         return rc;
-    case CF_RSTEP_DEFAULT: {
-        TRY(CF_EMIT(field)(e, rn, s->field));
-        const uint8_t *end = w->end;
-        w->p = s->dflt;
-        w->end = s->dflt + s->dflt_len;
-        rc = CF_WALK_NAME(value_body)(e, &w->nodes[s->type]);
-        w->p = resume;
-        w->end = end;
-        if (CF_UNLIKELY(rc != CFAVRO_OK)) {
-            /* Only a limit can stop a default (it was checked when it was
-             * encoded): report it where the record's bytes are. */
-            w->err_at = resume;
-        }
-        return rc;
     }
+    case CF_RSTEP_DEFAULT_VALUE:
+        TRY(CF_EMIT(field)(e, rn, s->field));
+        return CF_WALK_NAME(default_value)(e, s);
+    case CF_RSTEP_DEFAULT:
+        TRY(CF_EMIT(field)(e, rn, s->field));
+        return CF_WALK_NAME(default_walk)(e, s);
     case CF_RSTEP_READ:
         break;
     }
@@ -505,12 +550,18 @@ static CF_NOINLINE int CF_WALK_NAME(record_step)(CF_EMITTER *e, const cf_node *r
 
 /* A resolved record: steps in writer order, fields emitted in reader order
  * (schema_resolve_internal.h). Saved field starts live on the key stack, so
- * maps inside this record's fields push their keys above them. */
+ * maps inside this record's fields push their keys above them. Every step
+ * runs inline in the one loop, READ tested first; only defaults that are
+ * not a single value call out. */
 static CF_NOINLINE int CF_WALK_NAME(resolved_record)(CF_EMITTER *e, const cf_node *n,
                                                      const cf_node *rn)
 {
     cf_walk *w = &e->core;
     const cf_resolution *r = n->res;
+    if (CF_UNLIKELY(w->depth_left == 0)) {
+        return cf_walk_fail(w, CFAVRO_E_LIMIT_DEPTH, w->p, "nesting deeper than limit.depth (%u)",
+                            w->limits->max_depth);
+    }
     if (r->zero_charge > 0) {
         if (CF_UNLIKELY(w->zero_items_left < r->zero_charge)) {
             return cf_walk_fail(w, CFAVRO_E_LIMIT_ITEMS, w->p,
@@ -522,15 +573,19 @@ static CF_NOINLINE int CF_WALK_NAME(resolved_record)(CF_EMITTER *e, const cf_nod
     TRY(CF_EMIT(record_begin)(e, rn));
     size_t base = w->keys_top;
     if (r->slots > 0) {
-        TRY(cf_walk_keys_reserve(w, base + r->slots, w->p));
+        if (CF_UNLIKELY(base + r->slots > w->keys->cap)) {
+            TRY(cf_walk_keys_reserve(w, base + r->slots, w->p));
+        }
         w->keys_top = base + r->slots;
     }
-    for (uint32_t i = 0; i < r->count; i++) {
-        const cf_rstep *s = &r->steps[i];
+    w->depth_left--;
+    for (const cf_rstep *s = r->steps, *end = s + r->count; s < end; s++) {
         int rc;
-        if (CF_LIKELY(s->op == CF_RSTEP_READ)) { /* the common step, as a plain record */
-            TRY(CF_EMIT(field)(e, rn, s->field));
-            rc = CF_WALK_NAME(value_body)(e, &w->nodes[s->type]);
+        if (CF_LIKELY(s->op == CF_RSTEP_READ)) { /* the common step, as a plain record's field */
+            rc = CF_EMIT(field)(e, rn, s->field);
+            if (CF_LIKELY(rc == CFAVRO_OK)) {
+                rc = CF_WALK_NAME(value_body)(e, &w->nodes[s->type]);
+            }
         } else {
             rc = CF_WALK_NAME(record_step)(e, rn, s, base);
         }
@@ -541,9 +596,11 @@ static CF_NOINLINE int CF_WALK_NAME(resolved_record)(CF_EMITTER *e, const cf_nod
                               ? s->wname
                               : rn->fields[s->field].name;
             cf_walk_push_seg(w, (cf_path_seg){CF_SEG_FIELD, name.len, name.ptr, 0});
+            w->depth_left++;
             return rc;
         }
     }
+    w->depth_left++;
     w->keys_top = base;
     return CF_EMIT(record_end)(e, rn);
 }
@@ -566,23 +623,16 @@ static CF_NOINLINE int CF_WALK_NAME(unresolved)(cf_walk *w, const cf_resolution 
                         rn->kind == CF_UNION ? "union" : rn->name.ptr);
 }
 
-static CF_NOINLINE int CF_WALK_NAME(resolved)(CF_EMITTER *e, const cf_node *n)
+/* Any resolution but a record's. */
+static CF_NOINLINE int CF_WALK_NAME(resolved_value)(CF_EMITTER *e, const cf_node *n)
 {
     cf_walk *w = &e->core;
     const cf_resolution *r = n->res;
     const cf_node *rn = &w->nodes[n->child];
     const uint8_t *at = w->p;
     switch ((cf_rop)r->op) {
-    case CF_ROP_RECORD: {
-        if (CF_UNLIKELY(w->depth_left == 0)) {
-            return cf_walk_fail(w, CFAVRO_E_LIMIT_DEPTH, w->p,
-                                "nesting deeper than limit.depth (%u)", w->limits->max_depth);
-        }
-        w->depth_left--;
-        int rc = CF_WALK_NAME(resolved_record)(e, n, rn);
-        w->depth_left++;
-        return rc;
-    }
+    case CF_ROP_RECORD:
+        break; /* resolved() took it */
     case CF_ROP_ENUM:
     case CF_ROP_UNION:
     case CF_ROP_UNION_TO_ONE: {
@@ -648,6 +698,16 @@ static CF_NOINLINE int CF_WALK_NAME(resolved)(CF_EMITTER *e, const cf_node *n)
     }
     }
     return cf_walk_fail(w, CFAVRO_E_INTERNAL, at, "internal: unknown resolution %d", r->op);
+}
+
+/* A CF_RESOLVED node: records straight to their loop, without passing
+ * through the other resolutions' body, which saves registers a record
+ * never uses. */
+static CF_NOINLINE int CF_WALK_NAME(resolved)(CF_EMITTER *e, const cf_node *n)
+{
+    return n->res->op == CF_ROP_RECORD
+               ? CF_WALK_NAME(resolved_record)(e, n, &e->core.nodes[n->child])
+               : CF_WALK_NAME(resolved_value)(e, n);
 }
 
 /* The walk of one payload, for the instantiation's entry point (rules in
