@@ -184,6 +184,7 @@ static int start(service *s, const options *opts, char *why, size_t cap)
         snprintf(why, cap, "cfavro: %s", err.message);
         return -1;
     }
+    s->stats.cfavro = s->client;
     if (ingest_work_queue_init(&s->queue) != 0) {
         snprintf(why, cap, "cannot create the work queue");
         return -1;
@@ -229,6 +230,7 @@ static int finish(service *s)
     if (s->queue_ready) {
         ingest_work_queue_destroy(&s->queue);
     }
+    ingest_stats_keep_cfavro(&s->stats);
     cfavro_client_free(s->client);
     if (s->dead_letter_open && ingest_dead_letter_close(&s->dead_letter) != 0) {
         ingest_fatal_raise(&s->fatal, "closing a dead-letter file failed");

@@ -4,7 +4,10 @@
 #define INGEST_STATS_H
 
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdio.h>
+
+#include "cfavro.h"
 
 #include "reason.h"
 
@@ -18,7 +21,18 @@ typedef struct ingest_stats {
     atomic_ullong commits;        /* partition offsets committed */
     atomic_ullong commit_failures;
     atomic_ullong kafka_errors;   /* errors librdkafka reported (it recovers most) */
+
+    /* The library's own counters (cfavro_client_stats), appended to each
+     * line: read from `cfavro` while it lives, from `cfavro_final` (taken
+     * just before the client is freed) after. */
+    const cfavro_client *cfavro;
+    cfavro_stats cfavro_final;
+    bool have_cfavro_final;
 } ingest_stats;
+
+/* Keep the client's last counters for the summary; the client is about to
+ * be freed. */
+void ingest_stats_keep_cfavro(ingest_stats *stats);
 
 static inline void ingest_count(atomic_ullong *counter)
 {
@@ -27,9 +41,11 @@ static inline void ingest_count(atomic_ullong *counter)
 
 /* "ingest: LABEL consumed=N written=N tombstones=N dead_letters=N
  * malformed=N ... retries=N abandoned=N commits=N commit_failures=N
- * kafka_errors=N in_flight=N deferred=N uncommitted=N": the counters, then
- * three gauges (records with the workers, waiting for the registry, and
- * taken but not committed). */
+ * kafka_errors=N in_flight=N deferred=N uncommitted=N cfavro_decoded=N ...":
+ * the counters, three gauges (records with the workers, waiting for the
+ * registry, and taken but not committed), then the cfavro client's counters
+ * (decoded, failed, failed by class, cache and registry), for a log
+ * collector or a metrics exporter to scrape. */
 void ingest_stats_print(const ingest_stats *stats, const char *label, unsigned long long in_flight,
                         unsigned long long deferred, unsigned long long uncommitted, FILE *out);
 

@@ -269,6 +269,15 @@ class InProcessClusterTest(IngestTestCase):
         self.assertEqual(summary['unknown_schema'], kinds.count('unknown_id'))
         self.assertEqual(summary['incompatible'], kinds.count('incompatible'))
         self.assertEqual(summary['retries'], 0)
+        # The library's counters ride on the same line: every record that
+        # parsed as a frame went through a decoder once (a bad magic byte
+        # fails in cfavro_frame_parse, which is no decoder call).
+        self.assertEqual(summary['cfavro_decoded'], summary['written'])
+        self.assertEqual(summary['cfavro_failed'], summary['malformed']
+                         + summary['unknown_schema'] + summary['incompatible']
+                         - kinds.count('bad_magic'))
+        self.assertEqual(summary['cfavro_failed_300'], summary['unknown_schema'])
+        self.assertEqual(summary['cfavro_failed_900'], summary['incompatible'])
         for kind in ('bad_magic', 'truncated', 'overlong', 'trailing', 'unknown_id', 'incompatible',
                      'tombstone'):
             self.assertIn(kind, kinds)  # the fixture has every case
