@@ -25,6 +25,7 @@
 #include "alloc_internal.h"
 #include "error_internal.h"
 #include "excerpt_internal.h"
+#include "schema_json_internal.h"
 #include "schema_logical_internal.h"
 #include "schema_names_internal.h"
 #include "schema_nul_keys_internal.h"
@@ -73,24 +74,6 @@ static bool kind_is_named(int kind)
 static uint32_t sat_add(uint32_t a, uint32_t b)
 {
     return a > UINT32_MAX - b ? UINT32_MAX : a + b;
-}
-
-static const char *json_kind(const json_t *j)
-{
-    if (j == NULL) {
-        return "nothing";
-    }
-    switch (json_typeof(j)) {
-    case JSON_OBJECT: return "an object";
-    case JSON_ARRAY: return "an array";
-    case JSON_STRING: return "a string";
-    case JSON_INTEGER: return "an integer";
-    case JSON_REAL: return "a number";
-    case JSON_TRUE:
-    case JSON_FALSE: return "a boolean";
-    case JSON_NULL: return "null";
-    }
-    return "an unknown JSON value";
 }
 
 static bool json_str_is(const json_t *j, const char *lit)
@@ -415,13 +398,13 @@ static int check_aliases(cf_ctx *c, const json_t *obj, const cf_loc *loc, const 
     problem[0] = '\0';
     if (!json_is_array(aj)) {
         snprintf(problem, sizeof problem, "\"aliases\" must be an array of strings, not %s",
-                 json_kind(aj));
+                 cf_json_kind(aj));
     }
     for (size_t i = 0; problem[0] == '\0' && i < json_array_size(aj); i++) {
         const json_t *a = json_array_get(aj, i);
         if (!json_is_string(a)) {
             snprintf(problem, sizeof problem, "alias %zu must be a string, not %s", i,
-                     json_kind(a));
+                     cf_json_kind(a));
             break;
         }
         const char *s = json_string_value(a);
@@ -534,7 +517,7 @@ static int parse_name(cf_ctx *c, const json_t *obj, const char *what, uint32_t n
     }
     if (!json_is_string(nj)) {
         return fail(c, loc, CFAVRO_E_SCHEMA_INVALID, "\"name\" of %s must be a string, not %s",
-                    what, json_kind(nj));
+                    what, cf_json_kind(nj));
     }
     const char *name = json_string_value(nj);
     size_t len = json_string_length(nj);
@@ -570,7 +553,7 @@ static int parse_name(cf_ctx *c, const json_t *obj, const char *what, uint32_t n
         } else if (nsj != NULL) {
             return fail(c, loc, CFAVRO_E_SCHEMA_INVALID,
                         "%s %s: \"namespace\" must be a string or null, not %s", what, name,
-                        json_kind(nsj));
+                        cf_json_kind(nsj));
         }
     }
     if (cf_avro_primitive_kind(short_ptr, short_len) >= 0) {
@@ -692,7 +675,7 @@ static int compile_record(cf_ctx *c, json_t *obj, uint32_t ns, const cf_loc *loc
     }
     if (!json_is_array(fields)) {
         return fail(c, loc, CFAVRO_E_SCHEMA_INVALID,
-                    "record %s: \"fields\" must be an array, not %s", rn, json_kind(fields));
+                    "record %s: \"fields\" must be an array, not %s", rn, cf_json_kind(fields));
     }
     size_t nf = json_array_size(fields);
     if (nf > c->lim->max_fields) {
@@ -707,7 +690,7 @@ static int compile_record(cf_ctx *c, json_t *obj, uint32_t ns, const cf_loc *loc
         const json_t *f = json_array_get(fields, i);
         if (!json_is_object(f)) {
             return fail(c, loc, CFAVRO_E_SCHEMA_INVALID,
-                        "record %s: field %zu must be an object, not %s", rn, i, json_kind(f));
+                        "record %s: field %zu must be an object, not %s", rn, i, cf_json_kind(f));
         }
         const json_t *fname = json_object_get(f, "name");
         if (fname == NULL) {
@@ -717,7 +700,7 @@ static int compile_record(cf_ctx *c, json_t *obj, uint32_t ns, const cf_loc *loc
         if (!json_is_string(fname)) {
             return fail(c, loc, CFAVRO_E_SCHEMA_INVALID,
                         "record %s: \"name\" of field %zu must be a string, not %s", rn, i,
-                        json_kind(fname));
+                        cf_json_kind(fname));
         }
         const char *s = json_string_value(fname);
         size_t len = json_string_length(fname);
@@ -809,7 +792,7 @@ static int compile_enum(cf_ctx *c, json_t *obj, uint32_t ns, const cf_loc *loc, 
     }
     if (!json_is_array(syms)) {
         return fail(c, loc, CFAVRO_E_SCHEMA_INVALID,
-                    "enum %s: \"symbols\" must be an array, not %s", en, json_kind(syms));
+                    "enum %s: \"symbols\" must be an array, not %s", en, cf_json_kind(syms));
     }
     size_t ns_count = json_array_size(syms);
     if (ns_count > c->lim->max_symbols) {
@@ -822,7 +805,7 @@ static int compile_enum(cf_ctx *c, json_t *obj, uint32_t ns, const cf_loc *loc, 
         const json_t *sj = json_array_get(syms, i);
         if (!json_is_string(sj)) {
             return fail(c, loc, CFAVRO_E_SCHEMA_INVALID,
-                        "enum %s: symbol %zu must be a string, not %s", en, i, json_kind(sj));
+                        "enum %s: symbol %zu must be a string, not %s", en, i, cf_json_kind(sj));
         }
         const char *s = json_string_value(sj);
         size_t len = json_string_length(sj);
@@ -845,7 +828,7 @@ static int compile_enum(cf_ctx *c, json_t *obj, uint32_t ns, const cf_loc *loc, 
     const json_t *dj = json_object_get(obj, "default");
     if (dj != NULL && !json_is_string(dj)) {
         return fail(c, loc, CFAVRO_E_SCHEMA_INVALID,
-                    "enum %s: \"default\" must be a string, not %s", en, json_kind(dj));
+                    "enum %s: \"default\" must be a string, not %s", en, cf_json_kind(dj));
     }
     if (dj != NULL && cf_strtab_get(&c->scratch, json_string_value(dj),
                                     json_string_length(dj)) == CF_STRTAB_MISSING) {
@@ -895,7 +878,7 @@ static int compile_fixed(cf_ctx *c, json_t *obj, uint32_t ns, const cf_loc *loc,
     }
     if (!json_is_integer(sz)) {
         return fail(c, loc, CFAVRO_E_SCHEMA_INVALID,
-                    "fixed %s: \"size\" must be an integer, not %s", fn, json_kind(sz));
+                    "fixed %s: \"size\" must be an integer, not %s", fn, cf_json_kind(sz));
     }
     json_int_t size = json_integer_value(sz);
     if (size < 0) {
@@ -1034,7 +1017,7 @@ static int compile_object(cf_ctx *c, json_t *obj, uint32_t ns, const cf_loc *loc
     }
     if (!json_is_string(tj)) {
         return fail(c, loc, CFAVRO_E_SCHEMA_INVALID, "\"type\" must be a string, not %s",
-                    json_kind(tj));
+                    cf_json_kind(tj));
     }
     const char *ts = json_string_value(tj);
     size_t tl = json_string_length(tj);
@@ -1080,7 +1063,7 @@ static int compile_type(cf_ctx *c, json_t *j, uint32_t ns, const cf_loc *loc, ui
     }
     if (!json_is_object(j) && !json_is_array(j)) {
         return fail(c, loc, CFAVRO_E_SCHEMA_INVALID,
-                    "a type must be a string, an object or an array, not %s", json_kind(j));
+                    "a type must be a string, an object or an array, not %s", cf_json_kind(j));
     }
     /* Only definitions nest; the bound keeps the recursion (and the walker's
      * view of the schema) shallow whatever the input. */

@@ -22,6 +22,7 @@
 #include "alloc_internal.h"
 #include "bytes_internal.h"
 #include "error_internal.h"
+#include "schema_json_internal.h"
 #include "schema_nul_keys_internal.h"
 #include "schema_resolve_internal.h"
 
@@ -35,21 +36,6 @@ typedef struct cf_dflt {
     cfavro_error *err;
     uint32_t nul_stand_in; /* of the JSON being encoded, or 0 */
 } cf_dflt;
-
-static const char *json_what(const json_t *j)
-{
-    switch (json_typeof(j)) {
-    case JSON_OBJECT: return "an object";
-    case JSON_ARRAY: return "an array";
-    case JSON_STRING: return "a string";
-    case JSON_INTEGER: return "an integer";
-    case JSON_REAL: return "a number";
-    case JSON_TRUE:
-    case JSON_FALSE: return "a boolean";
-    case JSON_NULL: return "null";
-    }
-    return "a JSON value";
-}
 
 static int over_budget(cf_dflt *d)
 {
@@ -142,7 +128,7 @@ static json_t *load_default(const char *json, size_t len, uint32_t *nul_stand_in
 static int mismatch(cf_dflt *d, const json_t *v, const cf_node *n, const char *why)
 {
     return cf_error_set(d->err, CFAVRO_E_SCHEMA_INVALID, CFAVRO_NO_OFFSET,
-                        "default %s is not a valid %s%s", json_what(v), n->name.ptr, why);
+                        "default %s is not a valid %s%s", cf_json_kind(v), n->name.ptr, why);
 }
 
 /* bytes/fixed: a string whose code points (each <= U+00FF) are the bytes.
