@@ -19,4 +19,14 @@ int cf_error_set(cfavro_error *err, int status, uint64_t offset, const char *fmt
 void cf_error_prepend(cfavro_error *err, const char *fmt, ...) CF_PRINTF(2, 3);
 void cf_error_append(cfavro_error *err, const char *fmt, ...) CF_PRINTF(2, 3);
 
+/* Evaluate `expr` (a status) and return it from the enclosing function when
+ * it is not CFAVRO_OK: the library's one early-return idiom. */
+#define CF_TRY(expr)                                                                               \
+    do {                                                                                           \
+        int cf_try_rc_ = (expr);                                                                   \
+        if (CF_UNLIKELY(cf_try_rc_ != CFAVRO_OK)) {                                                \
+            return cf_try_rc_;                                                                     \
+        }                                                                                          \
+    } while (0)
+
 #endif

@@ -153,14 +153,6 @@ typedef struct cf_ctx {
 
 #define NO_NODE UINT32_MAX
 
-#define TRY(expr)                \
-    do {                         \
-        int rc_ = (expr);        \
-        if (rc_ != CFAVRO_OK) {  \
-            return rc_;          \
-        }                        \
-    } while (0)
-
 static void loc_describe(const cf_loc *loc, char *buf, size_t cap)
 {
     size_t n = 0;
@@ -301,7 +293,7 @@ static int node_new(cf_ctx *c, const cf_loc *loc, cf_kind kind, uint32_t *out)
 static int prim_node(cf_ctx *c, const cf_loc *loc, int kind, uint32_t *out)
 {
     if (c->prim[kind] == NO_NODE) {
-        TRY(node_new(c, loc, (cf_kind)kind, &c->prim[kind]));
+        CF_TRY(node_new(c, loc, (cf_kind)kind, &c->prim[kind]));
         c->nodes[c->prim[kind]].min_size = prim_min_size[kind];
     }
     *out = c->prim[kind];
@@ -533,7 +525,7 @@ static int parse_name(cf_ctx *c, const json_t *obj, const char *what, uint32_t n
         }
         short_ptr = dot + 1;
         short_len = (size_t)(name + len - short_ptr);
-        TRY(ns_intern(c, name, (size_t)(dot - name), &own));
+        CF_TRY(ns_intern(c, name, (size_t)(dot - name), &own));
     } else {
         if (!cf_avro_name_valid(name, len)) {
             return fail(c, loc, CFAVRO_E_SCHEMA_INVALID, "invalid %s name \"%s\"", what,
@@ -549,7 +541,7 @@ static int parse_name(cf_ctx *c, const json_t *obj, const char *what, uint32_t n
                 return fail(c, loc, CFAVRO_E_SCHEMA_INVALID, "%s %s: invalid namespace \"%s\"",
                             what, name, cf_msg_text(buf, sizeof buf, nsp, nsl));
             }
-            TRY(ns_intern(c, nsp, nsl, &own));
+            CF_TRY(ns_intern(c, nsp, nsl, &own));
         } else if (nsj != NULL) {
             return fail(c, loc, CFAVRO_E_SCHEMA_INVALID,
                         "%s %s: \"namespace\" must be a string or null, not %s", what, name,
@@ -595,7 +587,7 @@ static int parse_name(cf_ctx *c, const json_t *obj, const char *what, uint32_t n
     dn->short_name.ptr = full + full_len - short_len;
     dn->short_name.len = (uint32_t)short_len;
     dn->ns = own;
-    TRY(check_aliases(c, obj, loc, what, full, NULL, 0));
+    CF_TRY(check_aliases(c, obj, loc, what, full, NULL, 0));
     return keep_aliases(c, obj, own, false, loc, &dn->aliases, &dn->alias_count);
 }
 
@@ -604,7 +596,7 @@ static int parse_name(cf_ctx *c, const json_t *obj, const char *what, uint32_t n
 static int named_node(cf_ctx *c, const cf_loc *loc, cf_kind kind, const cf_defname *dn,
                       uint32_t *out)
 {
-    TRY(node_new(c, loc, kind, out));
+    CF_TRY(node_new(c, loc, kind, out));
     cf_node *n = &c->nodes[*out];
     n->name = dn->full;
     n->short_name = dn->short_name;
@@ -667,7 +659,7 @@ static int compile_record(cf_ctx *c, json_t *obj, uint32_t ns, const cf_loc *loc
 {
     char buf[72];
     cf_defname dn;
-    TRY(parse_name(c, obj, "record", ns, loc, &dn));
+    CF_TRY(parse_name(c, obj, "record", ns, loc, &dn));
     const char *rn = dn.full.ptr;
     json_t *fields = json_object_get(obj, "fields");
     if (fields == NULL) {
@@ -725,10 +717,10 @@ static int compile_record(cf_ctx *c, json_t *obj, uint32_t ns, const cf_loc *loc
         /* A field's "default" is not checked against its type: Confluent's
          * consumers accept schemas with invalid field defaults, and nothing
          * reads a default until reader schemas do. */
-        TRY(check_aliases(c, f, loc, "record", rn, s, len));
+        CF_TRY(check_aliases(c, f, loc, "record", rn, s, len));
     }
     uint32_t idx = 0;
-    TRY(named_node(c, loc, CF_RECORD, &dn, &idx));
+    CF_TRY(named_node(c, loc, CF_RECORD, &dn, &idx));
     cf_field *fa = NULL;
     if (nf > 0) {
         fa = cf_arena_calloc(&c->arena, nf, sizeof *fa);
@@ -758,8 +750,8 @@ static int compile_record(cf_ctx *c, json_t *obj, uint32_t ns, const cf_loc *loc
     }
     for (size_t i = 0; i < nf; i++) {
         const json_t *f = json_array_get(fields, i);
-        TRY(keep_aliases(c, f, 0, true, loc, &fm[i].aliases, &fm[i].alias_count));
-        TRY(keep_default(c, json_object_get(f, "default"), &fm[i].default_json));
+        CF_TRY(keep_aliases(c, f, 0, true, loc, &fm[i].aliases, &fm[i].alias_count));
+        CF_TRY(keep_default(c, json_object_get(f, "default"), &fm[i].default_json));
     }
     c->aux[idx].meta.fields = fm;
     /* Pass 2: field types. The field object stays at hand here for what a
@@ -769,7 +761,7 @@ static int compile_record(cf_ctx *c, json_t *obj, uint32_t ns, const cf_loc *loc
         json_t *f = json_array_get(fields, i);
         cf_loc fl = {loc, LOC_FIELD, fa[i].name.ptr, fa[i].name.len, rn, i};
         uint32_t t;
-        TRY(compile_type(c, json_object_get(f, "type"), dn.ns, &fl, depth + 1, &t));
+        CF_TRY(compile_type(c, json_object_get(f, "type"), dn.ns, &fl, depth + 1, &t));
         fa[i].type = t;
         /* A field whose record is still being compiled (recursion) reads
          * min_size 0 here: fine for a lower bound. */
@@ -784,7 +776,7 @@ static int compile_enum(cf_ctx *c, json_t *obj, uint32_t ns, const cf_loc *loc, 
 {
     char buf[72];
     cf_defname dn;
-    TRY(parse_name(c, obj, "enum", ns, loc, &dn));
+    CF_TRY(parse_name(c, obj, "enum", ns, loc, &dn));
     const char *en = dn.full.ptr;
     json_t *syms = json_object_get(obj, "symbols");
     if (syms == NULL) {
@@ -837,7 +829,7 @@ static int compile_enum(cf_ctx *c, json_t *obj, uint32_t ns, const cf_loc *loc, 
                     cf_msg_text(buf, sizeof buf, json_string_value(dj), json_string_length(dj)));
     }
     uint32_t idx = 0;
-    TRY(named_node(c, loc, CF_ENUM, &dn, &idx));
+    CF_TRY(named_node(c, loc, CF_ENUM, &dn, &idx));
     cf_str *quoted = NULL, *raw = NULL;
     if (ns_count > 0) {
         quoted = cf_arena_calloc(&c->arena, ns_count, sizeof *quoted);
@@ -870,7 +862,7 @@ static int compile_enum(cf_ctx *c, json_t *obj, uint32_t ns, const cf_loc *loc, 
 static int compile_fixed(cf_ctx *c, json_t *obj, uint32_t ns, const cf_loc *loc, uint32_t *out)
 {
     cf_defname dn;
-    TRY(parse_name(c, obj, "fixed", ns, loc, &dn));
+    CF_TRY(parse_name(c, obj, "fixed", ns, loc, &dn));
     const char *fn = dn.full.ptr;
     const json_t *sz = json_object_get(obj, "size");
     if (sz == NULL) {
@@ -891,7 +883,7 @@ static int compile_fixed(cf_ctx *c, json_t *obj, uint32_t ns, const cf_loc *loc,
                     (long long)size, c->lim->max_fixed_size);
     }
     uint32_t idx = 0;
-    TRY(named_node(c, loc, CF_FIXED, &dn, &idx));
+    CF_TRY(named_node(c, loc, CF_FIXED, &dn, &idx));
     cf_node *n = &c->nodes[idx];
     n->count = (uint32_t)size;
     n->min_size = (uint32_t)size;
@@ -913,10 +905,10 @@ static int compile_container(cf_ctx *c, json_t *obj, cf_kind kind, uint32_t ns, 
         return fail(c, loc, CFAVRO_E_SCHEMA_INVALID, "%s without \"%s\"", kind_name[kind], attr);
     }
     uint32_t idx = 0;
-    TRY(node_new(c, loc, kind, &idx));
+    CF_TRY(node_new(c, loc, kind, &idx));
     cf_loc cl = {loc, kind == CF_ARRAY ? LOC_ITEMS : LOC_VALUES, NULL, 0, NULL, 0};
     uint32_t t = 0;
-    TRY(compile_type(c, child, ns, &cl, depth + 1, &t));
+    CF_TRY(compile_type(c, child, ns, &cl, depth + 1, &t));
     c->nodes[idx].child = t;
     c->nodes[idx].min_size = 1; /* a zero block count ends it */
     *out = idx;
@@ -936,7 +928,7 @@ static int compile_union(cf_ctx *c, json_t *arr, uint32_t ns, const cf_loc *loc,
                     c->lim->max_branches);
     }
     uint32_t idx = 0;
-    TRY(node_new(c, loc, CF_UNION, &idx));
+    CF_TRY(node_new(c, loc, CF_UNION, &idx));
     cf_branch *br = cf_arena_calloc(&c->arena, nb, sizeof *br);
     if (br == NULL) {
         return nomem(c);
@@ -949,7 +941,7 @@ static int compile_union(cf_ctx *c, json_t *arr, uint32_t ns, const cf_loc *loc,
             return fail(c, &bl, CFAVRO_E_SCHEMA_INVALID, "a union directly inside a union");
         }
         uint32_t t;
-        TRY(compile_type(c, b, ns, &bl, depth + 1, &t));
+        CF_TRY(compile_type(c, b, ns, &bl, depth + 1, &t));
         const cf_node *bn = &c->nodes[t];
         br[i].type = t;
         if (kind_is_named(bn->kind)) {
@@ -1028,7 +1020,7 @@ static int compile_object(cf_ctx *c, json_t *obj, uint32_t ns, const cf_loc *loc
         if (lt == CF_LT_NONE) {
             return prim_node(c, loc, prim, out); /* plain primitives share one node */
         }
-        TRY(node_new(c, loc, (cf_kind)prim, out));
+        CF_TRY(node_new(c, loc, (cf_kind)prim, out));
         cf_node *n = &c->nodes[*out];
         n->logical = (uint8_t)lt;
         n->precision = p;

@@ -66,14 +66,6 @@ typedef struct cf_rctx {
     size_t plen;
 } cf_rctx;
 
-#define TRY(expr)               \
-    do {                        \
-        int rc_ = (expr);       \
-        if (rc_ != CFAVRO_OK) { \
-            return rc_;         \
-        }                       \
-    } while (0)
-
 static int nomem(cf_rctx *c)
 {
     return cf_error_set(c->err, CFAVRO_E_NOMEM, CFAVRO_NO_OFFSET,
@@ -193,7 +185,7 @@ static int resolved_node(cf_rctx *c, uint32_t w, uint32_t r, cf_rop op, uint32_t
     res->writer_nodes = c->w->nodes;
     res->writer = w;
     proto.res = res;
-    TRY(node_add(c, &proto, r, out));
+    CF_TRY(node_add(c, &proto, r, out));
     c->info[*out].res = res;
     return CFAVRO_OK;
 }
@@ -445,8 +437,8 @@ static int resolve_record(cf_rctx *c, uint32_t w, uint32_t r, uint32_t *out)
     const cf_node *wn = &c->w->nodes[w];
     const cf_node *rn = &c->r->nodes[r];
     uint32_t idx;
-    TRY(resolved_node(c, w, r, CF_ROP_RECORD, &idx));
-    TRY(memo_put(c, w, r, idx)); /* before the fields: recursion finds it */
+    CF_TRY(resolved_node(c, w, r, CF_ROP_RECORD, &idx));
+    CF_TRY(memo_put(c, w, r, idx)); /* before the fields: recursion finds it */
     uint32_t nw = wn->count, nr = rn->count;
     /* writer_of[k]: the writer field reader field k reads; reader_of[j]: the
      * reader field writer field j feeds; types[k]: the resolved node. */
@@ -630,7 +622,7 @@ static int resolve_enum(cf_rctx *c, uint32_t w, uint32_t r, uint32_t *out)
         map[i] = k != CF_STRTAB_MISSING ? k : fallback;
     }
     cf_strtab_free(&syms);
-    TRY(resolved_node(c, w, r, CF_ROP_ENUM, out));
+    CF_TRY(resolved_node(c, w, r, CF_ROP_ENUM, out));
     c->info[*out].res->count = wn->count;
     c->info[*out].res->map = map;
     return CFAVRO_OK;
@@ -665,7 +657,7 @@ static int resolve_writer_union(cf_rctx *c, uint32_t w, uint32_t r, uint32_t *ou
         if (target == NONE) {
             continue; /* fails only the messages that use it */
         }
-        TRY(resolve(c, wb, target, &types[i]));
+        CF_TRY(resolve(c, wb, target, &types[i]));
         matched++;
     }
     if (matched == 0) {
@@ -674,7 +666,7 @@ static int resolve_writer_union(cf_rctx *c, uint32_t w, uint32_t r, uint32_t *ou
                     "no branch of writer union %s can be read as reader %s",
                     describe(wn, a, sizeof a), describe(rn, b, sizeof b));
     }
-    TRY(resolved_node(c, w, r, to_union ? CF_ROP_UNION : CF_ROP_UNION_TO_ONE, out));
+    CF_TRY(resolved_node(c, w, r, to_union ? CF_ROP_UNION : CF_ROP_UNION_TO_ONE, out));
     cf_rinfo *in = &c->info[*out];
     in->res->count = wn->count;
     in->res->map = map;
@@ -697,8 +689,8 @@ static int resolve_to_union(cf_rctx *c, uint32_t w, uint32_t r, uint32_t *out)
     if (types == NULL) {
         return nomem(c);
     }
-    TRY(resolve(c, w, rn->branches[j].type, &types[0]));
-    TRY(resolved_node(c, w, r, CF_ROP_TO_UNION, out));
+    CF_TRY(resolve(c, w, rn->branches[j].type, &types[0]));
+    CF_TRY(resolved_node(c, w, r, CF_ROP_TO_UNION, out));
     cf_rinfo *in = &c->info[*out];
     in->res->branch = j;
     in->res->types = types;
@@ -713,7 +705,7 @@ static int resolve_container(cf_rctx *c, uint32_t w, uint32_t r, uint32_t *out)
     uint32_t child;
     int rc = resolve(c, c->w->nodes[w].child, rn->child, &child);
     path_pop(c, old);
-    TRY(rc);
+    CF_TRY(rc);
     if (child == rn->child) {
         *out = r;
         return CFAVRO_OK;
@@ -722,7 +714,7 @@ static int resolve_container(cf_rctx *c, uint32_t w, uint32_t r, uint32_t *out)
     cf_node proto = *rn;
     proto.child = child;
     proto.min_size = c->w->nodes[w].min_size;
-    TRY(node_add(c, &proto, r, out));
+    CF_TRY(node_add(c, &proto, r, out));
     c->info[*out].candidate = true;
     return CFAVRO_OK;
 }

@@ -73,18 +73,11 @@
  * to drop what the failed walk emitted. Both return nothing.
  */
 
+#include "error_internal.h"
 #include "schema_resolve_internal.h"
 #include "utf8_internal.h"
 #include "walk_keys_internal.h"
 #include "walk_read_internal.h"
-
-#define TRY(expr)                                                                           \
-    do {                                                                                    \
-        int try_rc_ = (expr);                                                               \
-        if (CF_UNLIKELY(try_rc_ != CFAVRO_OK)) {                                            \
-            return try_rc_;                                                                 \
-        }                                                                                   \
-    } while (0)
 
 static CF_NOINLINE int CF_WALK_NAME(walk_value)(CF_EMITTER *e, uint32_t node);
 static CF_NOINLINE int CF_WALK_NAME(nested)(CF_EMITTER *e, const cf_node *n);
@@ -98,7 +91,7 @@ static inline int CF_WALK_NAME(read_span)(cf_walk *w, const char *what, const ui
 {
     const uint8_t *at = w->p;
     int64_t n;
-    TRY(cf_read_long(w, &n));
+    CF_TRY(cf_read_long(w, &n));
     if (CF_UNLIKELY(n < 0)) {
         return cf_walk_fail(w, CFAVRO_E_DATA_NEGATIVE_LENGTH, at, "%s length is negative (%lld)",
                             what, (long long)n);
@@ -155,10 +148,10 @@ static CF_ALWAYS_INLINE int CF_WALK_NAME(record)(CF_EMITTER *e, const cf_node *n
         }
         w->zero_items_left -= n->zero_fields;
     }
-    TRY(CF_EMIT(record_begin)(e, n));
+    CF_TRY(CF_EMIT(record_begin)(e, n));
     for (uint32_t i = 0; i < n->count; i++) {
         const cf_field *f = &n->fields[i];
-        TRY(CF_EMIT(field)(e, n, i));
+        CF_TRY(CF_EMIT(field)(e, n, i));
         /* Fields are inlined here rather than called: most are primitives,
          * and a call per field would cost more than reading it. */
         int rc = CF_WALK_NAME(value_body)(e, &w->nodes[f->type]);
@@ -180,11 +173,11 @@ static CF_ALWAYS_INLINE int CF_WALK_NAME(blocks)(CF_EMITTER *e, const cf_node *n
     /* A map item is at least a key length byte plus the value. */
     uint64_t item_min = (uint64_t)item->min_size + (is_map ? 1 : 0);
     uint64_t index = 0;
-    TRY(is_map ? CF_EMIT(map_begin)(e, n) : CF_EMIT(array_begin)(e, n));
+    CF_TRY(is_map ? CF_EMIT(map_begin)(e, n) : CF_EMIT(array_begin)(e, n));
     for (;;) {
         const uint8_t *at = w->p;
         int64_t count;
-        TRY(cf_read_long(w, &count));
+        CF_TRY(cf_read_long(w, &count));
         if (count == 0) {
             break;
         }
@@ -197,7 +190,7 @@ static CF_ALWAYS_INLINE int CF_WALK_NAME(blocks)(CF_EMITTER *e, const cf_node *n
             count = -count;
             const uint8_t *size_at = w->p;
             int64_t size;
-            TRY(cf_read_long(w, &size));
+            CF_TRY(cf_read_long(w, &size));
             if (CF_UNLIKELY(size < 0)) {
                 return cf_walk_fail(w, CFAVRO_E_DATA_BLOCK_COUNT, size_at,
                                     "block byte size is negative (%lld)", (long long)size);
@@ -233,7 +226,7 @@ static CF_ALWAYS_INLINE int CF_WALK_NAME(blocks)(CF_EMITTER *e, const cf_node *n
             w->zero_items_left -= (uint64_t)count;
         }
         for (int64_t i = 0; i < count; i++, index++) {
-            TRY(CF_EMIT(item)(e, n, index));
+            CF_TRY(CF_EMIT(item)(e, n, index));
             cf_path_seg seg = {CF_SEG_INDEX, 0, NULL, index};
             if (is_map) {
                 const uint8_t *key_at = w->p;
@@ -321,12 +314,12 @@ static CF_ALWAYS_INLINE int CF_WALK_NAME(value_body)(CF_EMITTER *e, const cf_nod
     }
     case CF_INT: {
         int32_t v;
-        TRY(cf_read_int(w, &v));
+        CF_TRY(cf_read_int(w, &v));
         return CF_EMIT(int)(e, n, v);
     }
     case CF_LONG: {
         int64_t v;
-        TRY(cf_read_long(w, &v));
+        CF_TRY(cf_read_long(w, &v));
         return CF_EMIT(long)(e, n, v);
     }
     case CF_FLOAT: {
@@ -350,13 +343,13 @@ static CF_ALWAYS_INLINE int CF_WALK_NAME(value_body)(CF_EMITTER *e, const cf_nod
     case CF_STRING: {
         const uint8_t *s = NULL;
         size_t len = 0;
-        TRY(CF_WALK_NAME(read_span)(w, "string", &s, &len));
+        CF_TRY(CF_WALK_NAME(read_span)(w, "string", &s, &len));
         return CF_WALK_NAME(text)(e, n, s, len, false);
     }
     case CF_BYTES: {
         const uint8_t *s = NULL;
         size_t len = 0;
-        TRY(CF_WALK_NAME(read_span)(w, "bytes", &s, &len));
+        CF_TRY(CF_WALK_NAME(read_span)(w, "bytes", &s, &len));
         return CF_EMIT(bytes)(e, n, s, len);
     }
     case CF_FIXED:
@@ -369,7 +362,7 @@ static CF_ALWAYS_INLINE int CF_WALK_NAME(value_body)(CF_EMITTER *e, const cf_nod
         return CF_EMIT(fixed)(e, n, at, n->count);
     case CF_ENUM: {
         int32_t i;
-        TRY(cf_read_int(w, &i));
+        CF_TRY(cf_read_int(w, &i));
         if (CF_UNLIKELY(i < 0 || (uint32_t)i >= n->count)) {
             return cf_walk_fail(w, CFAVRO_E_DATA_ENUM_INDEX, at,
                                 "enum %s index %d out of range (%u symbols)", n->name.ptr, (int)i,
@@ -379,14 +372,14 @@ static CF_ALWAYS_INLINE int CF_WALK_NAME(value_body)(CF_EMITTER *e, const cf_nod
     }
     case CF_UNION: {
         int32_t b; /* the spec encodes the branch index as an int */
-        TRY(cf_read_int(w, &b));
+        CF_TRY(cf_read_int(w, &b));
         if (CF_UNLIKELY(b < 0 || (uint32_t)b >= n->count)) {
             return cf_walk_fail(w, CFAVRO_E_DATA_UNION_INDEX, at,
                                 "union branch index %d out of range (%u branches)", (int)b,
                                 n->count);
         }
-        TRY(CF_EMIT(branch_begin)(e, n, (uint32_t)b));
-        TRY(CF_WALK_NAME(walk_value)(e, n->branches[b].type));
+        CF_TRY(CF_EMIT(branch_begin)(e, n, (uint32_t)b));
+        CF_TRY(CF_WALK_NAME(walk_value)(e, n->branches[b].type));
         return CF_EMIT(branch_end)(e, n, (uint32_t)b);
     }
     case CF_RECORD:
@@ -419,7 +412,7 @@ static CF_ALWAYS_INLINE int CF_WALK_NAME(pass_flat)(cf_walk *w, const cf_node *w
     const uint8_t *at = w->p;
     if (t->kind == CF_UNION) { /* its branch, which is never a union */
         int32_t b;
-        TRY(cf_read_int(w, &b));
+        CF_TRY(cf_read_int(w, &b));
         if (CF_UNLIKELY(b < 0 || (uint32_t)b >= t->count)) {
             w->p = at;
             return cf_walk_skip(w, wn, type); /* its own index message */
@@ -468,7 +461,7 @@ static CF_ALWAYS_INLINE int CF_WALK_NAME(default_value)(CF_EMITTER *e, const cf_
     const cf_node *u = &w->nodes[s->type];
     const cf_node *n = &w->nodes[s->leaf];
     if (s->branch != CF_NO_MATCH) {
-        TRY(CF_EMIT(branch_begin)(e, u, s->branch));
+        CF_TRY(CF_EMIT(branch_begin)(e, u, s->branch));
     }
     int rc;
     switch ((cf_kind)n->kind) {
@@ -526,7 +519,7 @@ static CF_ALWAYS_INLINE int CF_WALK_NAME(record_step)(CF_EMITTER *e, const cf_no
     case CF_RSTEP_SKIP:
         return CF_WALK_NAME(pass_flat)(w, s->writer_nodes, s->type);
     case CF_RSTEP_REPLAY: {
-        TRY(CF_EMIT(field)(e, rn, s->field));
+        CF_TRY(CF_EMIT(field)(e, rn, s->field));
         const uint8_t *resume = w->p;
         w->p = w->keys->keys[base + s->slot].ptr;
         rc = CF_WALK_NAME(value_body)(e, &w->nodes[s->type]);
@@ -536,10 +529,10 @@ static CF_ALWAYS_INLINE int CF_WALK_NAME(record_step)(CF_EMITTER *e, const cf_no
         return rc;
     }
     case CF_RSTEP_DEFAULT_VALUE:
-        TRY(CF_EMIT(field)(e, rn, s->field));
+        CF_TRY(CF_EMIT(field)(e, rn, s->field));
         return CF_WALK_NAME(default_value)(e, s);
     case CF_RSTEP_DEFAULT:
-        TRY(CF_EMIT(field)(e, rn, s->field));
+        CF_TRY(CF_EMIT(field)(e, rn, s->field));
         return CF_WALK_NAME(default_walk)(e, s);
     case CF_RSTEP_READ:
         break;
@@ -570,11 +563,11 @@ static CF_NOINLINE int CF_WALK_NAME(resolved_record)(CF_EMITTER *e, const cf_nod
         }
         w->zero_items_left -= r->zero_charge;
     }
-    TRY(CF_EMIT(record_begin)(e, rn));
+    CF_TRY(CF_EMIT(record_begin)(e, rn));
     size_t base = w->keys_top;
     if (r->slots > 0) {
         if (CF_UNLIKELY(base + r->slots > w->keys->cap)) {
-            TRY(cf_walk_keys_reserve(w, base + r->slots, w->p));
+            CF_TRY(cf_walk_keys_reserve(w, base + r->slots, w->p));
         }
         w->keys_top = base + r->slots;
     }
@@ -637,7 +630,7 @@ static CF_NOINLINE int CF_WALK_NAME(resolved_value)(CF_EMITTER *e, const cf_node
     case CF_ROP_UNION:
     case CF_ROP_UNION_TO_ONE: {
         int32_t i;
-        TRY(cf_read_int(w, &i));
+        CF_TRY(cf_read_int(w, &i));
         if (CF_UNLIKELY(i < 0 || (uint32_t)i >= r->count)) {
             bool is_enum = r->op == CF_ROP_ENUM;
             return cf_walk_fail(w, is_enum ? CFAVRO_E_DATA_ENUM_INDEX : CFAVRO_E_DATA_UNION_INDEX,
@@ -655,19 +648,19 @@ static CF_NOINLINE int CF_WALK_NAME(resolved_value)(CF_EMITTER *e, const cf_node
         if (r->op == CF_ROP_UNION_TO_ONE) {
             return CF_WALK_NAME(walk_value)(e, to);
         }
-        TRY(CF_EMIT(branch_begin)(e, rn, to));
-        TRY(CF_WALK_NAME(walk_value)(e, r->types[i]));
+        CF_TRY(CF_EMIT(branch_begin)(e, rn, to));
+        CF_TRY(CF_WALK_NAME(walk_value)(e, r->types[i]));
         return CF_EMIT(branch_end)(e, rn, to);
     }
     case CF_ROP_TO_UNION:
-        TRY(CF_EMIT(branch_begin)(e, rn, r->branch));
-        TRY(CF_WALK_NAME(walk_value)(e, r->types[0]));
+        CF_TRY(CF_EMIT(branch_begin)(e, rn, r->branch));
+        CF_TRY(CF_WALK_NAME(walk_value)(e, r->types[0]));
         return CF_EMIT(branch_end)(e, rn, r->branch);
     case CF_ROP_INT_LONG:
     case CF_ROP_INT_FLOAT:
     case CF_ROP_INT_DOUBLE: {
         int32_t v;
-        TRY(cf_read_int(w, &v));
+        CF_TRY(cf_read_int(w, &v));
         return r->op == CF_ROP_INT_LONG    ? CF_EMIT(long)(e, rn, v)
                : r->op == CF_ROP_INT_FLOAT ? CF_EMIT(float)(e, rn, (float)v)
                                            : CF_EMIT(double)(e, rn, (double)v);
@@ -675,7 +668,7 @@ static CF_NOINLINE int CF_WALK_NAME(resolved_value)(CF_EMITTER *e, const cf_node
     case CF_ROP_LONG_FLOAT:
     case CF_ROP_LONG_DOUBLE: {
         int64_t v;
-        TRY(cf_read_long(w, &v));
+        CF_TRY(cf_read_long(w, &v));
         return r->op == CF_ROP_LONG_FLOAT ? CF_EMIT(float)(e, rn, (float)v)
                                           : CF_EMIT(double)(e, rn, (double)v);
     }
@@ -693,7 +686,7 @@ static CF_NOINLINE int CF_WALK_NAME(resolved_value)(CF_EMITTER *e, const cf_node
         const uint8_t *s = NULL;
         size_t len = 0;
         bool to_bytes = r->op == CF_ROP_STRING_BYTES;
-        TRY(CF_WALK_NAME(read_span)(w, to_bytes ? "string" : "bytes", &s, &len));
+        CF_TRY(CF_WALK_NAME(read_span)(w, to_bytes ? "string" : "bytes", &s, &len));
         return to_bytes ? CF_EMIT(bytes)(e, rn, s, len) : CF_WALK_NAME(text)(e, rn, s, len, false);
     }
     }
@@ -742,4 +735,3 @@ static CF_ALWAYS_INLINE int CF_WALK_NAME(cf_walk_run)(CF_EMITTER *e,
     return cf_walk_report(w, schema, rc, payload, msg_offset, err);
 }
 
-#undef TRY
