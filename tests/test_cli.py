@@ -19,10 +19,12 @@ import struct
 import subprocess
 import sys
 import tempfile
-import time
 import unittest
 
 from avro_bytes import long_, string_  # Avro binary encoding (shared with fuzz/make_seeds.py)
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "registry"))
+from test_server import RegistryProcess  # noqa: E402  (the test registry as a subprocess)
 
 EXE = None
 EXAMPLES = None
@@ -715,21 +717,12 @@ class ReaderSchema(CliTest):
     def test_latest_version_from_registry(self):
         if not HAVE_REGISTRY:
             self.skipTest("no registry client in this build")
-        server = os.path.join(os.path.dirname(os.path.abspath(__file__)), "registry",
-                              "server.py")
         data = {"contexts": {".": {"ids": {"7": {"schema": TRADE_SCHEMA}},
                                    "subjects": {"trade-value": {"1": {"id": 7}}}}}}
         data_path = self.write("reader-registry.json", json.dumps(data).encode())
-        port_file = os.path.join(self.dir, "reader-registry.port")
-        proc = subprocess.Popen([sys.executable, server, "--data", data_path, "--port-file",
-                                 port_file], stdout=subprocess.DEVNULL)
+        registry = RegistryProcess(self.dir, data=data_path)
         try:
-            for _ in range(200):
-                if os.path.exists(port_file):
-                    break
-                time.sleep(0.05)
-            with open(port_file) as f:
-                url = "http://127.0.0.1:%s" % f.read().strip()
+            url = "http://127.0.0.1:%d" % registry.port
             run = cfavro("decode", "--registry", url, "-X", "use.latest.version=true",
                          "-X", "cfavro.reader.subject=trade-value", "--format", "len32be",
                          stdin=len32be(TRADES))
@@ -740,8 +733,7 @@ class ReaderSchema(CliTest):
             self.assertEqual(run.code, 1, run.err)
             self.assertIn('reader schema (subject "other-value", latest version)', run.err)
         finally:
-            proc.terminate()
-            proc.wait()
+            registry.stop()
 
 
 class HeaderMode(CliTest):

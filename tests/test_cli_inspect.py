@@ -19,10 +19,10 @@ import struct
 import subprocess
 import sys
 import tempfile
-import time
 import unittest
 
 import test_cli  # its fixture and its runner of the binary
+from test_server import RegistryProcess  # the test registry (test_cli put its folder on sys.path)
 from avro_bytes import long_, string_  # Avro binary encoding
 from test_cli import (OPT_ID, OPT_SCHEMA, TRADE_ID, TRADE_SCHEMA, TRADES, TRADES_JSON, cfavro,
                       frame, len32be, trade)
@@ -220,20 +220,12 @@ class Framings(InspectTest):
     def test_registry_origin(self):
         if not HAVE_REGISTRY:
             self.skipTest("no registry client in this build")
-        server = os.path.join(SOURCE, "tests", "registry", "server.py")
         data = {"contexts": {".": {"ids": {str(TRADE_ID): {"schema": TRADE_SCHEMA},
                                            str(OPT_ID): {"schema": OPT_SCHEMA}}}}}
         data_path = self.write("registry.json", json.dumps(data).encode())
-        port_file = os.path.join(self.dir, "registry.port")
-        proc = subprocess.Popen([sys.executable, server, "--data", data_path, "--port-file",
-                                 port_file], stdout=subprocess.DEVNULL)
+        registry = RegistryProcess(self.dir, data=data_path)
         try:
-            for _ in range(200):
-                if os.path.exists(port_file):
-                    break
-                time.sleep(0.05)
-            with open(port_file) as f:
-                port = f.read().strip()
+            port = str(registry.port)
             url = "http://inspector:S3KR1T@127.0.0.1:%s" % port
             # Message 1 is schema 8's payload framed with id 7: the registry's
             # schema 8, loaded for message 0, is the candidate (the cache
@@ -254,8 +246,7 @@ class Framings(InspectTest):
                 self.assertEqual(kinds(found[1]), ["wrong_schema_id"])
                 self.assertEqual(found[1]["candidates"], [OPT_ID])
         finally:
-            proc.terminate()
-            proc.wait()
+            registry.stop()
 
 
 class Mistakes(InspectTest):
